@@ -1,0 +1,26 @@
+// Build: compile TypeScript with tsc, then copy what Node-RED reads beside each compiled node
+// (<type>.html, locales/, icons/) and the canonical schemas/profiles the runtime loads.
+import { execFileSync } from "node:child_process";
+import { cpSync, existsSync, readdirSync, rmSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const dist = join(root, "dist");
+rmSync(dist, { recursive: true, force: true });
+execFileSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", join(root, "tsconfig.json")], {
+  stdio: "inherit",
+});
+
+/** Copy every non-TypeScript file below `from` into the same place below `to`. */
+function copyAssets(from, to) {
+  for (const entry of readdirSync(from)) {
+    const src = join(from, entry);
+    const dest = join(to, entry);
+    if (statSync(src).isDirectory()) copyAssets(src, dest);
+    else if (!entry.endsWith(".ts")) cpSync(src, dest);
+  }
+}
+for (const folder of ["nodes", "simulators", "canonical", "launcher"]) {
+  if (existsSync(join(root, folder))) copyAssets(join(root, folder), join(dist, folder));
+}
