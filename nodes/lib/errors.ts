@@ -1,0 +1,27 @@
+/**
+ * Errors our nodes hand to `done(err)`. They carry what an analyst needs in a Catch node
+ * (`msg.error.code`, `.field`, `.rule`) and what the dead-letter store records.
+ */
+export class LsyncError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = "LsyncError";
+  }
+}
+
+/** Input that can never succeed as it is: retrying would not help, park it. */
+export class InputError extends LsyncError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super(message, "INVALID_INPUT", details);
+    this.name = "InputError";
+  }
+}
+
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return typeof err === "string" ? err : JSON.stringify(err);
+}

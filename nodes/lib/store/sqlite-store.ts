@@ -1,0 +1,404 @@
+import Database from "better-sqlite3";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import type {
+  DeadLetter,
+  DeadLetterState,
+  DedupeClaim,
+  InboxItem,
+  LsyncStore,
+  NewDeadLetter,
+  NewInboxItem,
+  NewOutboxRow,
+  OutboxBatch,
+  OutboxState,
+  SettleOutcome,
+  StoreCounts,
+} from "./types";
+
+export interface SqliteStoreOptions {
+  /** File path, or ":memory:" for tests. */
+  path: string;
+  /**
+   * "process": WAL with synchronous=NORMAL survives a killed process (the OS holds the pages).
+   * "power": synchronous=FULL also survives power loss, at one fsync per commit.
+   */
+  durability?: "process" | "power";
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS inbox (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  source      TEXT    NOT NULL,
+  key         TEXT    NOT NULL,
+  topic       TEXT    NOT NULL,
+  payload     TEXT    NOT NULL,
+  props       TEXT,
+  received_at INTEGER NOT NULL,
+  state       TEXT    NOT NULL DEFAULT 'pending',
+  settled_at  INTEGER
+);
+CREATE INDEX IF NOT EXISTS inbox_pending ON inbox (source, id) WHERE state = 'pending';
+
+CREATE TABLE IF NOT EXISTS dedupe (
+  scope      TEXT    NOT NULL,
+  key        TEXT    NOT NULL,
+  ref        TEXT    NOT NULL,
+  first_seen INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY (scope, key)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS dedupe_expiry ON dedupe (expires_at);
+
+CREATE TABLE IF NOT EXISTS outbox (
+  id              INTEGER PRIMARY KEY AUTOINCREMENT,
+  target          TEXT    NOT NULL,
+  idempotency_key TEXT    NOT NULL,
+  correlation_id  TEXT,
+  body            TEXT    NOT NULL,
+  state           TEXT    NOT NULL DEFAULT 'pending',
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  last_error      TEXT,
+  created_at      INTEGER NOT NULL,
+  done_at         INTEGER,
+  batch_id        INTEGER,
+  UNIQUE (target, idempotency_key)
+);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox (target, next_attempt_at, id) WHERE state = 'pending';
+
+CREATE TABLE IF NOT EXISTS dead_letters (
+  id              INTEGER PRIMARY KEY AUTOINCREMENT,
+  at              INTEGER NOT NULL,
+  node_id         TEXT    NOT NULL,
+  node_type       TEXT    NOT NULL,
+  node_name       TEXT,
+  flow_id         TEXT,
+  reason          TEXT    NOT NULL,
+  correlation_id  TEXT,
+  idempotency_key TEXT,
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  payload         TEXT    NOT NULL,
+  inbox_id        INTEGER,
+  state           TEXT    NOT NULL DEFAULT 'parked',
+  resolution      TEXT
+);
+CREATE INDEX IF NOT EXISTS dead_letters_state ON dead_letters (state, id);
+`;
+
+interface DeadLetterRecord {
+  id: number;
+  at: number;
+  node_id: string;
+  node_type: string;
+  node_name: string | null;
+  flow_id: string | null;
+  reason: string;
+  correlation_id: string | null;
+  idempotency_key: string | null;
+  attempts: number;
+  payload: string;
+  inbox_id: number | null;
+  state: DeadLetterState;
+  resolution: string | null;
+}
+
+function toDeadLetter(r: DeadLetterRecord): DeadLetter {
+  return {
+    id: r.id,
+    at: r.at,
+    nodeId: r.node_id,
+    nodeType: r.node_type,
+    nodeName: r.node_name,
+    flowId: r.flow_id,
+    reason: r.reason,
+    correlationId: r.correlation_id,
+    idempotencyKey: r.idempotency_key,
+    attempts: r.attempts,
+    payload: JSON.parse(r.payload) as unknown,
+    inboxId: r.inbox_id,
+    state: r.state,
+    resolution: r.resolution ? (JSON.parse(r.resolution) as DeadLetter["resolution"]) : null,
+  };
+}
+
+/** Binds `?` placeholders for an id list; SQLite caps variables at 32766, far above our batches. */
+function placeholders(n: number): string {
+  return new Array<string>(n).fill("?").join(",");
+}
+
+export class SqliteStore implements LsyncStore {
+  readonly kind = "sqlite" as const;
+  readonly location: string;
+  private readonly db: Database.Database;
+  private readonly stmt;
+
+  constructor(options: SqliteStoreOptions) {
+    this.location = options.path;
+    if (options.path !== ":memory:") mkdirSync(dirname(options.path), { recursive: true });
+    this.db = new Database(options.path);
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma(`synchronous = ${options.durability === "power" ? "FULL" : "NORMAL"}`);
+    this.db.pragma("busy_timeout = 5000");
+    this.db.exec(SCHEMA);
+    const db = this.db;
+    this.stmt = {
+      addInbox: db.prepare(
+        "INSERT INTO inbox (source, key, topic, payload, props, received_at) VALUES (?, ?, ?, ?, ?, ?)",
+      ),
+      pendingInbox: db.prepare(
+        "SELECT id, source, key, topic, payload, props, received_at FROM inbox WHERE source = ? AND state = 'pending' AND id > ? ORDER BY id LIMIT ?",
+      ),
+      dedupeGet: db.prepare("SELECT ref, first_seen, expires_at FROM dedupe WHERE scope = ? AND key = ?"),
+      dedupeUpsert: db.prepare(
+        "INSERT INTO dedupe (scope, key, ref, first_seen, expires_at) VALUES (?, ?, ?, ?, ?) " +
+          "ON CONFLICT (scope, key) DO UPDATE SET ref = excluded.ref, first_seen = excluded.first_seen, expires_at = excluded.expires_at",
+      ),
+      dedupePurge: db.prepare("DELETE FROM dedupe WHERE expires_at <= ?"),
+      addOutbox: db.prepare(
+        "INSERT INTO outbox (target, idempotency_key, correlation_id, body, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?) " +
+          "ON CONFLICT (target, idempotency_key) DO NOTHING",
+      ),
+      openBatch: db.prepare(
+        "SELECT batch_id, min(next_attempt_at) AS due FROM outbox WHERE target = ? AND state = 'pending' AND batch_id IS NOT NULL " +
+          "GROUP BY batch_id ORDER BY batch_id LIMIT 1",
+      ),
+      batchRows: db.prepare(
+        "SELECT id, target, idempotency_key, correlation_id, body, attempts, created_at, batch_id FROM outbox " +
+          "WHERE target = ? AND state = 'pending' AND batch_id = ? ORDER BY id",
+      ),
+      dueUnbatched: db.prepare(
+        "SELECT id FROM outbox WHERE target = ? AND state = 'pending' AND batch_id IS NULL AND next_attempt_at <= ? ORDER BY id LIMIT ?",
+      ),
+      outboxByKey: db.prepare("SELECT state, attempts FROM outbox WHERE target = ? AND idempotency_key = ?"),
+      addDeadLetter: db.prepare(
+        "INSERT INTO dead_letters (at, node_id, node_type, node_name, flow_id, reason, correlation_id, idempotency_key, attempts, payload, inbox_id) " +
+          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      ),
+      getDeadLetter: db.prepare("SELECT * FROM dead_letters WHERE id = ?"),
+      resolveDeadLetter: db.prepare(
+        "UPDATE dead_letters SET state = ?, resolution = ? WHERE id = ? AND state = 'parked'",
+      ),
+      counts: db.prepare(`SELECT
+        (SELECT count(*) FROM inbox WHERE state = 'pending') AS inboxPending,
+        (SELECT count(*) FROM outbox WHERE state = 'pending') AS outboxPending,
+        (SELECT count(*) FROM outbox WHERE state = 'sent') AS outboxSent,
+        (SELECT count(*) FROM outbox WHERE state = 'dead') AS outboxDead,
+        (SELECT count(*) FROM dead_letters WHERE state = 'parked') AS deadLettersParked,
+        (SELECT count(*) FROM dedupe) AS dedupeKeys`),
+    };
+  }
+
+  async addToInbox(items: NewInboxItem[]): Promise<number[]> {
+    const now = Date.now();
+    const insertAll = this.db.transaction((batch: NewInboxItem[]) =>
+      batch.map(
+        (item) =>
+          Number(
+            this.stmt.addInbox.run(
+              item.source,
+              item.key,
+              item.topic,
+              item.payload,
+              item.props ? JSON.stringify(item.props) : null,
+              now,
+            ).lastInsertRowid,
+          ),
+      ),
+    );
+    return insertAll(items);
+  }
+
+  async pendingInbox(source: string, limit: number, afterId = 0): Promise<InboxItem[]> {
+    const rows = this.stmt.pendingInbox.all(source, afterId, limit) as Array<{
+      id: number;
+      source: string;
+      key: string;
+      topic: string;
+      payload: string;
+      props: string | null;
+      received_at: number;
+    }>;
+    return rows.map((r) => ({
+      id: r.id,
+      source: r.source,
+      key: r.key,
+      topic: r.topic,
+      payload: r.payload,
+      props: r.props ? (JSON.parse(r.props) as Record<string, string>) : null,
+      receivedAt: r.received_at,
+    }));
+  }
+
+  async settleInbox(ids: number[], outcome: SettleOutcome): Promise<void> {
+    this.settleSync(ids, outcome);
+  }
+
+  private settleSync(ids: number[], outcome: SettleOutcome): void {
+    if (ids.length === 0) return;
+    this.db
+      .prepare(`UPDATE inbox SET state = ?, settled_at = ? WHERE state = 'pending' AND id IN (${placeholders(ids.length)})`)
+      .run(outcome, Date.now(), ...ids);
+  }
+
+  async claimDedupe(scope: string, key: string, ttlMs: number, ref: string): Promise<DedupeClaim> {
+    // One transaction: SQLite serialises writers, so two claimants (threads or processes
+    // sharing the file) cannot both see "first".
+    const claim = this.db.transaction((): DedupeClaim => {
+      const now = Date.now();
+      const row = this.stmt.dedupeGet.get(scope, key) as
+        | { ref: string; first_seen: number; expires_at: number }
+        | undefined;
+      if (row && row.expires_at > now) return { first: row.ref === ref, firstSeenAt: row.first_seen };
+      this.stmt.dedupeUpsert.run(scope, key, ref, now, now + ttlMs);
+      return { first: true, firstSeenAt: now };
+    });
+    return claim.immediate();
+  }
+
+  async purgeDedupe(now = Date.now()): Promise<number> {
+    return this.stmt.dedupePurge.run(now).changes;
+  }
+
+  async enqueueOutbox(rows: NewOutboxRow[], settle: number[] = []): Promise<void> {
+    const now = Date.now();
+    this.db.transaction(() => {
+      for (const row of rows) {
+        this.stmt.addOutbox.run(
+          row.target,
+          row.idempotencyKey,
+          row.correlationId ?? null,
+          JSON.stringify(row.body),
+          now,
+          now,
+        );
+      }
+      this.settleSync(settle, "done");
+    })();
+  }
+
+  async claimOutboxBatch(target: string, limit: number, now = Date.now()): Promise<OutboxBatch | null> {
+    return this.db.transaction((): OutboxBatch | null => {
+      const open = this.stmt.openBatch.get(target) as { batch_id: number; due: number } | undefined;
+      let batchId: number;
+      if (open) {
+        // A batch once sent keeps its rows: a retry must carry the same rows under the same key.
+        if (open.due > now) return null;
+        batchId = open.batch_id;
+      } else {
+        const ids = (this.stmt.dueUnbatched.all(target, now, limit) as Array<{ id: number }>).map((r) => r.id);
+        if (ids.length === 0) return null;
+        batchId = ids[0]!;
+        this.db
+          .prepare(`UPDATE outbox SET batch_id = ? WHERE id IN (${placeholders(ids.length)})`)
+          .run(batchId, ...ids);
+      }
+      const rows = this.stmt.batchRows.all(target, batchId) as Array<{
+        id: number;
+        target: string;
+        idempotency_key: string;
+        correlation_id: string | null;
+        body: string;
+        attempts: number;
+        created_at: number;
+      }>;
+      return {
+        batchKey: `${target}:${batchId}`,
+        rows: rows.map((r) => ({
+          id: r.id,
+          target: r.target,
+          idempotencyKey: r.idempotency_key,
+          correlationId: r.correlation_id,
+          body: JSON.parse(r.body) as unknown,
+          attempts: r.attempts,
+          createdAt: r.created_at,
+        })),
+      };
+    }).immediate();
+  }
+
+  async markOutboxSent(ids: number[]): Promise<void> {
+    if (ids.length === 0) return;
+    this.db
+      .prepare(
+        `UPDATE outbox SET state = 'sent', attempts = attempts + 1, done_at = ?, last_error = NULL WHERE id IN (${placeholders(ids.length)})`,
+      )
+      .run(Date.now(), ...ids);
+  }
+
+  async markOutboxRetry(ids: number[], nextAttemptAt: number, error: string): Promise<void> {
+    if (ids.length === 0) return;
+    this.db
+      .prepare(
+        `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id IN (${placeholders(ids.length)})`,
+      )
+      .run(nextAttemptAt, error, ...ids);
+  }
+
+  async markOutboxDead(ids: number[], error: string): Promise<void> {
+    if (ids.length === 0) return;
+    this.db
+      .prepare(
+        `UPDATE outbox SET state = 'dead', attempts = attempts + 1, done_at = ?, last_error = ? WHERE id IN (${placeholders(ids.length)})`,
+      )
+      .run(Date.now(), error, ...ids);
+  }
+
+  async outboxByKey(target: string, idempotencyKey: string): Promise<{ state: OutboxState; attempts: number } | null> {
+    const row = this.stmt.outboxByKey.get(target, idempotencyKey) as { state: OutboxState; attempts: number } | undefined;
+    return row ?? null;
+  }
+
+  async parkDeadLetter(letter: NewDeadLetter): Promise<number> {
+    return this.db.transaction(() => {
+      const id = Number(
+        this.stmt.addDeadLetter.run(
+          Date.now(),
+          letter.nodeId,
+          letter.nodeType,
+          letter.nodeName ?? null,
+          letter.flowId ?? null,
+          letter.reason,
+          letter.correlationId ?? null,
+          letter.idempotencyKey ?? null,
+          letter.attempts ?? 0,
+          JSON.stringify(letter.payload ?? null),
+          letter.inboxId ?? null,
+        ).lastInsertRowid,
+      );
+      if (letter.inboxId != null) this.settleSync([letter.inboxId], "dead");
+      return id;
+    })();
+  }
+
+  async listDeadLetters(filter: { state?: DeadLetterState; limit?: number } = {}): Promise<DeadLetter[]> {
+    const limit = Math.min(Math.max(filter.limit ?? 100, 1), 1000);
+    const rows = filter.state
+      ? this.db.prepare("SELECT * FROM dead_letters WHERE state = ? ORDER BY id DESC LIMIT ?").all(filter.state, limit)
+      : this.db.prepare("SELECT * FROM dead_letters ORDER BY id DESC LIMIT ?").all(limit);
+    return (rows as DeadLetterRecord[]).map(toDeadLetter);
+  }
+
+  async getDeadLetter(id: number): Promise<DeadLetter | null> {
+    const row = this.stmt.getDeadLetter.get(id) as DeadLetterRecord | undefined;
+    return row ? toDeadLetter(row) : null;
+  }
+
+  async resolveDeadLetter(
+    id: number,
+    state: Exclude<DeadLetterState, "parked">,
+    by: string,
+    note: string,
+  ): Promise<boolean> {
+    const resolution = JSON.stringify({ by, at: Date.now(), note });
+    return this.stmt.resolveDeadLetter.run(state, resolution, id).changes === 1;
+  }
+
+  async counts(): Promise<StoreCounts> {
+    return this.stmt.counts.get() as StoreCounts;
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
