@@ -1,0 +1,44 @@
+import { errorMessage } from "./errors";
+import { intakeRefOf, intakeStore, notifySettled, settleIntake } from "./intake/settlement";
+import type { LsyncStore } from "./store";
+
+/** What the dead-letter store needs from a failing message. */
+export interface FailedMessage {
+  payload?: unknown;
+  intake?: unknown;
+  correlationId?: unknown;
+  idempotencyKey?: unknown;
+  error?: { message?: string; source?: { id?: string; type?: string; name?: string } };
+}
+
+/**
+ * Parks a failed message with its reason and settles the intake row it came from (in the same
+ * transaction when both live in one store): the message leaves the live path, nothing is lost.
+ */
+export async function parkFailedMessage(
+  store: LsyncStore,
+  msg: FailedMessage,
+  failedAt: { nodeId: string; nodeType: string; nodeName?: string | null; flowId?: string | null },
+  reason: unknown,
+  attempts = 1,
+): Promise<number> {
+  const intake = intakeRefOf(msg);
+  const sameStore = intake !== null && intakeStore(intake) === store;
+  const payload = msg.payload as { idempotencyKey?: unknown; correlationId?: unknown } | undefined;
+  const id = await store.parkDeadLetter({
+    ...failedAt,
+    reason: errorMessage(reason),
+    correlationId: stringOrNull(msg.correlationId) ?? stringOrNull(payload?.correlationId),
+    idempotencyKey: stringOrNull(msg.idempotencyKey) ?? stringOrNull(payload?.idempotencyKey),
+    attempts,
+    payload: msg.payload ?? null,
+    inboxId: sameStore ? intake.id : null,
+  });
+  if (intake && sameStore) notifySettled(intake);
+  else if (intake) await settleIntake([intake], "dead");
+  return id;
+}
+
+function stringOrNull(v: unknown): string | null {
+  return typeof v === "string" && v !== "" ? v : null;
+}

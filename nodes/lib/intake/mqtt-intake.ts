@@ -1,0 +1,167 @@
+import mqtt, { type IClientOptions, type MqttClient, type Packet } from "mqtt";
+import type { InboxItem, LsyncStore } from "../store";
+import { registerIntake } from "./settlement";
+
+export interface MqttIntakeOptions {
+  url: string;
+  /** Passed to mqtt.js; clientId and credentials come from the broker config. */
+  client: IClientOptions;
+  /** Topic filters, subscribed at QoS 1 (a `$share/<group>/` prefix spreads load over instances). */
+  topics: string[];
+  store: LsyncStore;
+  /** The intake's identity in the store (its node id). */
+  source: string;
+  /** Taken-in messages not yet settled before intake stops acknowledging the broker. */
+  maxInFlight: number;
+  /** Derives the dedupe key kept with the inbox row (so a dead-letter listing can show it). */
+  keyOf: (topic: string, payload: string, props: Record<string, string> | null) => string;
+  /** Hands a stored item to the flow. */
+  emit: (item: InboxItem, resumed: boolean) => void;
+  onState?: (state: IntakeState) => void;
+  onError?: (err: Error) => void;
+}
+
+export interface IntakeState {
+  connection: "connecting" | "connected" | "offline" | "closed";
+  takenIn: number;
+  inFlight: number;
+  /** True while intake holds back acknowledgements because the flow is behind. */
+  paused: boolean;
+}
+
+/**
+ * Durable MQTT intake: a message is acknowledged to the broker only after it is stored, and the
+ * broker is held back (no ack, so no more deliveries past its in-flight window) while the flow is
+ * behind. After a restart the stored but unsettled items are emitted again before new ones.
+ *
+ * mqtt.js hands us one publish at a time through `handleMessage` and sends the PUBACK when we
+ * call back, which is exactly the hook "store, then ack" needs for MQTT 3.1.1 and 5 alike.
+ */
+export class DurableMqttIntake {
+  private client: MqttClient | null = null;
+  private inFlight = new Set<number>();
+  private waiting: Array<() => void> = [];
+  private takenIn = 0;
+  private connection: IntakeState["connection"] = "connecting";
+  private stopped = false;
+  private readonly unregister: () => void;
+
+  constructor(private readonly options: MqttIntakeOptions) {
+    this.unregister = registerIntake(options.source, options.store, (id) => this.release(id));
+  }
+
+  async start(): Promise<void> {
+    await this.resume();
+    if (this.stopped) return;
+    const v5 = (this.options.client.protocolVersion ?? 5) === 5;
+    const client = mqtt.connect(this.options.url, {
+      clean: false,
+      protocolVersion: 5,
+      reconnectPeriod: 2000,
+      ...this.options.client,
+      // MQTT 5 ends a session only after this long offline; 3.1.1 keeps it until a clean connect.
+      ...(v5 ? { properties: { sessionExpiryInterval: 24 * 3600, ...this.options.client.properties } } : {}),
+    });
+    this.client = client;
+    client.handleMessage = (packet, callback) => this.take(packet, callback);
+    client.on("connect", () => {
+      this.connection = "connected";
+      this.report();
+      // A resumed session still holds our subscriptions; subscribing again is harmless and
+      // covers a broker that lost the session.
+      client.subscribe(this.options.topics, { qos: 1 }, (err) => {
+        if (err) this.options.onError?.(err);
+      });
+    });
+    client.on("offline", () => {
+      this.connection = "offline";
+      this.report();
+    });
+    client.on("error", (err) => this.options.onError?.(err));
+  }
+
+  /** Re-emits what was stored and not settled before the last stop, oldest first. */
+  private async resume(): Promise<void> {
+    let after = 0;
+    for (;;) {
+      const items = await this.options.store.pendingInbox(this.options.source, 500, after);
+      if (items.length === 0) return;
+      for (const item of items) {
+        await this.capacity();
+        if (this.stopped) return;
+        this.inFlight.add(item.id);
+        this.options.emit(item, true);
+        after = item.id;
+      }
+    }
+  }
+
+  private take(packet: Packet, callback: (err?: Error) => void): void {
+    if (packet.cmd !== "publish") return callback();
+    this.capacity()
+      .then(async () => {
+        // Not acknowledged while stopping: the broker keeps it for our persistent session.
+        if (this.stopped) return;
+        const topic = packet.topic;
+        const payload = Buffer.isBuffer(packet.payload) ? packet.payload.toString("utf8") : String(packet.payload);
+        const props = userProperties(packet);
+        const item = { source: this.options.source, key: this.options.keyOf(topic, payload, props), topic, payload, props };
+        const [id] = await this.options.store.addToInbox([item]);
+        callback();
+        this.takenIn++;
+        this.inFlight.add(id);
+        this.options.emit({ ...item, id, receivedAt: Date.now() }, false);
+        this.report();
+      })
+      .catch((err: Error) => {
+        // Not stored, so not acknowledged: the broker will deliver it again.
+        this.options.onError?.(err);
+      });
+  }
+
+  /** Resolves when the in-flight window has room. */
+  private capacity(): Promise<void> {
+    if (this.inFlight.size < this.options.maxInFlight || this.stopped) return Promise.resolve();
+    this.report();
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private release(id: number): void {
+    if (!this.inFlight.delete(id)) return;
+    const next = this.waiting.shift();
+    if (next) next();
+    if (this.inFlight.size === 0 || this.takenIn % 100 === 0) this.report();
+  }
+
+  state(): IntakeState {
+    return {
+      connection: this.connection,
+      takenIn: this.takenIn,
+      inFlight: this.inFlight.size,
+      paused: this.waiting.length > 0,
+    };
+  }
+
+  private report(): void {
+    this.options.onState?.(this.state());
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.unregister();
+    for (const resolve of this.waiting.splice(0)) resolve();
+    const client = this.client;
+    this.client = null;
+    this.connection = "closed";
+    if (client) await client.endAsync(true);
+  }
+}
+
+function userProperties(packet: Packet): Record<string, string> | null {
+  const raw = (packet as { properties?: { userProperties?: Record<string, string | string[]> } }).properties
+    ?.userProperties;
+  if (!raw) return null;
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(raw)) out[k] = Array.isArray(v) ? v.join(",") : v;
+  return out;
+}
