@@ -46,3 +46,13 @@ export function throttledStatus(node: Node, intervalMs = 250): (status: NodeStat
     else timer ??= setTimeout(flush, wait);
   };
 }
+
+/**
+ * A config value that may be a `${VAR}` reference. Node-RED substitutes a reference only when the
+ * variable is set and leaves the literal text otherwise; an unresolved reference counts as empty
+ * here, so the node falls back to its documented default instead of using "${TMS_URL}" as a URL.
+ */
+export function configValue(value: string | undefined | null): string {
+  const trimmed = (value ?? "").trim();
+  return /^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/.test(trimmed) ? "" : trimmed;
+}

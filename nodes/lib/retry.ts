@@ -28,6 +28,9 @@ export function parseRetryAfter(value: string | undefined | null, now = Date.now
   if (value == null || value.trim() === "") return null;
   const trimmed = value.trim();
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  // Every HTTP-date form starts with a day name; Date.parse alone would read "1.5" or "-5" as a
+  // date in the past and so turn a malformed header into "retry now".
+  if (!/^[A-Za-z]{3}/.test(trimmed)) return null;
   const at = Date.parse(trimmed);
   return Number.isNaN(at) ? null : Math.max(0, at - now);
 }

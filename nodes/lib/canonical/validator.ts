@@ -86,7 +86,7 @@ export class CanonicalValidator {
   readonly available: SchemaRef[] = [];
 
   constructor(schemasDir = SCHEMAS_DIR) {
-    this.ajv = new Ajv2020({ strict: true, allErrors: true, allowUnionTypes: false });
+    this.ajv = new Ajv2020({ strict: true, strictRequired: false, strictTypes: false, allErrors: true, allowUnionTypes: false });
     addFormats(this.ajv, ["date-time", "date"]);
     for (const file of readdirSync(schemasDir).sort()) {
       const m = /^([a-z][a-z0-9-]*)\.v(\d+)\.json$/.exec(file);

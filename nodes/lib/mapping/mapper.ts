@@ -8,6 +8,8 @@ export interface MapContext {
   /** Transport metadata: MQTT v5 user properties, HTTP headers of interest. */
   props?: Record<string, string> | null;
   receivedAt?: string;
+  /** Extra variables for the expression (reference data such as a site-to-plant table). */
+  bindings?: Record<string, unknown>;
 }
 
 export interface Mapper {
@@ -63,6 +65,7 @@ export function compileMapping(source: string, input: "json" | "text"): Mapper {
       const topic = context.topic ?? "";
       try {
         return await expression.evaluate(data, {
+          ...context.bindings,
           topic,
           topicParts: topic.split("/"),
           props: context.props ?? {},

@@ -19,6 +19,21 @@ export interface EgressDef extends NodeDef {
   maxAttempts: number | string;
   /** Ends the intake journey here (tick it on the last system update of a chain). */
   settleIntake: boolean;
+  /** JSON object of variables for the outbound mapping, e.g. {"sitePlants": {...}}. */
+  bindings: string;
+}
+
+/** Parses the node's mapping bindings; the error names the setting so the analyst finds it. */
+export function parseBindings(text: string | undefined): Record<string, unknown> {
+  if (!text?.trim()) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`mapping bindings are not valid JSON: ${(err as Error).message}`);
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("mapping bindings must be a JSON object");
+  return parsed as Record<string, unknown>;
 }
 
 interface EndpointLike extends Node {
@@ -59,6 +74,14 @@ export function registerEgressNode(RED: NodeAPI, type: string, system: Operation
     if (problem || !operation || !endpoint || !storeNode) {
       this.status({ fill: "red", shape: "ring", text: problem ?? "not configured" });
       this.error(`${system} node: ${problem}`);
+      return;
+    }
+    let bindings: Record<string, unknown>;
+    try {
+      bindings = parseBindings(def.bindings);
+    } catch (err) {
+      this.status({ fill: "red", shape: "ring", text: "bad mapping bindings" });
+      this.error(`${system} node: ${(err as Error).message}`);
       return;
     }
     const store = storeNode.store;
@@ -116,7 +139,7 @@ export function registerEgressNode(RED: NodeAPI, type: string, system: Operation
         if (typeof canonical?.idempotencyKey !== "string" || canonical.idempotencyKey === "") {
           throw new InputError("msg.payload.idempotencyKey is required: it becomes the call's Idempotency-Key", { rule: "required" });
         }
-        const body = await mapper.map(canonical, {});
+        const body = await mapper.map(canonical, { bindings });
         if (body === undefined) {
           // Not this system's business (e.g. a weigh scan for the ERP): nothing to send.
           if (settle) await settleIntake([intake], "done");

@@ -1,6 +1,6 @@
 import type { EndpointClient } from "../http/endpoint-client";
 import type { RowOutcome } from "../outbox/dispatcher";
-import type { OutboxBatch } from "../store";
+import type { OutboxBatch, OutboxRow } from "../store";
 
 /**
  * An outbound operation of a system node: which mapping turns the canonical object into the
@@ -18,17 +18,28 @@ export interface Operation {
   send(client: EndpointClient, batch: OutboxBatch): Promise<RowOutcome[]>;
 }
 
-/** Every row of the batch shares the outcome of one call. */
+/**
+ * Sends the batch as one document; every row shares the outcome of that call. When the target
+ * refuses a document of several rows (4xx), each row is sent on its own under its own key, so
+ * one bad row is dead-lettered and the rest still go through.
+ */
 async function sendWhole(
   client: EndpointClient,
   batch: OutboxBatch,
   path: string,
-  body: unknown,
+  document: (rows: OutboxRow[]) => unknown,
 ): Promise<RowOutcome[]> {
-  const outcome = await client.call("POST", path, body, {
+  const outcome = await client.call("POST", path, document(batch.rows), {
     idempotencyKey: batch.batchKey,
     correlationId: batch.rows.length === 1 ? batch.rows[0]!.correlationId : null,
   });
+  if (!outcome.ok && !outcome.retryable && batch.rows.length > 1) {
+    const outcomes: RowOutcome[] = [];
+    for (const row of batch.rows) {
+      outcomes.push(...(await sendWhole(client, { batchKey: `${batch.batchKey}/${row.id}`, rows: [row] }, path, document)));
+    }
+    return outcomes;
+  }
   return batch.rows.map((row): RowOutcome => {
     if (outcome.ok) return { row, result: "sent" };
     if (outcome.retryable) return { row, result: "retry", error: outcome.error, retryAfterMs: outcome.retryAfterMs };
@@ -82,14 +93,15 @@ const erpInventoryStatus: Operation = {
   defaultBatch: 100,
   send(client, batch) {
     // One material document carries many items: a batch is one document, one call.
-    const today = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate());
-    return sendWhole(client, batch, "/sap/opu/odata/sap/API_MATERIAL_DOCUMENT_SRV/A_MaterialDocumentHeader", {
+    const now = new Date();
+    const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+    return sendWhole(client, batch, "/sap/opu/odata/sap/API_MATERIAL_DOCUMENT_SRV/A_MaterialDocumentHeader", (rows) => ({
       GoodsMovementCode: "04",
       PostingDate: sapDate(today),
       DocumentDate: sapDate(today),
       MaterialDocumentHeaderText: batch.batchKey.slice(-25),
-      to_MaterialDocumentItem: { results: batch.rows.map((r) => r.body) },
-    });
+      to_MaterialDocumentItem: { results: rows.map((r) => r.body) },
+    }));
   },
 };
 

@@ -1,0 +1,120 @@
+import { canonicalValidator, describeErrors, parseSchemaRef, type SchemaRef } from "../lib/canonical/validator";
+import { InputError } from "../lib/errors";
+import { compileMapping, type Mapper } from "../lib/mapping/mapper";
+import { findProfile, listProfiles, profileSource, profileSchema } from "../lib/mapping/profiles";
+import { count, throttledStatus, type Done, type Node, type NodeAPI, type NodeDef, type NodeMessageInFlow, type Send } from "../lib/red";
+
+export interface CanonicalMapDef extends NodeDef {
+  profile: string;
+  expression: string;
+  inputFormat: "json" | "text";
+  target: string;
+  property: string;
+  validate: boolean;
+}
+
+interface Compiled {
+  mapper: Mapper;
+  target: SchemaRef | null;
+}
+
+/** The shipped profile, or the analyst's own JSONata when the profile is "custom". */
+export function compileFromConfig(def: Pick<CanonicalMapDef, "profile" | "expression" | "inputFormat" | "target">): Compiled {
+  if (def.profile && def.profile !== "custom") {
+    const profile = findProfile(def.profile);
+    if (!profile || profile.direction !== "inbound") throw new Error(`unknown inbound mapping profile "${def.profile}"`);
+    return { mapper: compileMapping(profileSource(profile), profile.input), target: profileSchema(profile) };
+  }
+  if (!def.expression?.trim()) throw new Error("custom mapping has no JSONata expression");
+  return { mapper: compileMapping(def.expression, def.inputFormat === "text" ? "text" : "json"), target: parseSchemaRef(def.target) };
+}
+
+export default function register(RED: NodeAPI): void {
+  function LsyncCanonicalMapNode(this: Node, def: CanonicalMapDef): void {
+    RED.nodes.createNode(this, def);
+    let compiled: Compiled;
+    try {
+      compiled = compileFromConfig(def);
+    } catch (err) {
+      this.status({ fill: "red", shape: "ring", text: "mapping does not compile" });
+      this.error((err as Error).message);
+      return;
+    }
+    const property = def.property || "payload";
+    const validate = def.validate !== false;
+    const validator = canonicalValidator();
+    const setStatus = throttledStatus(this);
+    let mapped = 0;
+    let failed = 0;
+    const show = () =>
+      setStatus({ fill: failed ? "yellow" : "green", shape: "dot", text: `${count(mapped)} mapped${failed ? ` · ${count(failed)} failed` : ""}` });
+
+    this.on("input", (msg: NodeMessageInFlow, send: Send, done: Done) => {
+      const input = RED.util.getMessageProperty(msg, property) as unknown;
+      const props = (msg.mqtt as { userProperties?: Record<string, string> } | undefined)?.userProperties ?? null;
+      compiled.mapper
+        .map(input, { topic: msg.topic, props, receivedAt: typeof msg.receivedAt === "string" ? msg.receivedAt : undefined })
+        .then((result) => {
+          if (result === undefined) throw new InputError("mapping produced nothing for this message", { rule: "mapping" });
+          // A profile may turn one vendor document into several objects (a tracking response with
+          // many scans): each becomes its own message, all validated before any is sent.
+          const objects = Array.isArray(result) ? (result as unknown[]) : [result];
+          if (validate) {
+            objects.forEach((object, i) => {
+              const verdict = validator.validate(object, compiled.target ?? undefined);
+              if (!verdict.ok) {
+                const title = `${compiled.target ? validator.title(compiled.target) : "canonical object"}${objects.length > 1 ? `[${i}]` : ""}`;
+                throw new InputError(describeErrors(title, verdict.errors), { rule: "schema", errors: verdict.errors });
+              }
+            });
+          }
+          const out = objects.map((object, i) => {
+            const m = i === objects.length - 1 ? msg : RED.util.cloneMessage(msg);
+            const canonical = object as { correlationId?: string; idempotencyKey?: string };
+            RED.util.setMessageProperty(m, property, object, true);
+            if (canonical.correlationId) m.correlationId = canonical.correlationId;
+            if (canonical.idempotencyKey) m.idempotencyKey = canonical.idempotencyKey;
+            return m;
+          });
+          mapped += out.length;
+          show();
+          send(out.length === 1 ? out[0]! : [out]);
+          done();
+        })
+        .catch((err: Error) => {
+          failed++;
+          show();
+          done(err);
+        });
+    });
+  }
+  RED.nodes.registerType("lsync-canonical-map", LsyncCanonicalMapNode);
+
+  // The edit dialog lists the shipped profiles and lets an analyst try a mapping on a sample.
+  RED.httpAdmin.get("/lsync/profiles", RED.auth.needsPermission("lsync-canonical-map.read"), (_req, res) => {
+    res.json(listProfiles());
+  });
+  RED.httpAdmin.post("/lsync/map/try", RED.auth.needsPermission("lsync-canonical-map.write"), (req, res) => {
+    const body = (req.body ?? {}) as Partial<CanonicalMapDef> & { sample?: unknown; topic?: string; props?: Record<string, string> };
+    let compiled: Compiled;
+    try {
+      compiled = compileFromConfig({
+        profile: body.profile ?? "custom",
+        expression: body.expression ?? "",
+        inputFormat: body.inputFormat ?? "json",
+        target: body.target ?? "",
+      });
+    } catch (err) {
+      res.status(400).json({ ok: false, stage: "compile", error: (err as Error).message });
+      return;
+    }
+    compiled.mapper
+      .map(body.sample, { topic: body.topic ?? "", props: body.props ?? null })
+      .then((result) => {
+        const objects = Array.isArray(result) ? (result as unknown[]) : [result];
+        const verdicts = objects.map((o) => canonicalValidator().validate(o, compiled.target ?? undefined));
+        res.json({ ok: verdicts.every((v) => v.ok), result, validation: verdicts });
+      })
+      .catch((err: Error) => res.json({ ok: false, stage: "map", error: err.message }));
+  });
+}

@@ -1,0 +1,51 @@
+import { parkFailedMessage, type FailedMessage } from "../lib/dead-letters";
+import { errorMessage } from "../lib/errors";
+import { count, throttledStatus, type Done, type Node, type NodeAPI, type NodeDef, type NodeMessageInFlow, type Send } from "../lib/red";
+import type { StoreNode } from "../lsync-store/lsync-store";
+
+export interface DeadLetterDef extends NodeDef {
+  store: string;
+}
+
+/**
+ * Wired after a Catch node: parks the failed message with its reason, the node that failed and
+ * the intake row it came from, then passes it on (msg.deadLetterId) for alerting.
+ */
+export default function register(RED: NodeAPI): void {
+  function LsyncDeadLetterNode(this: Node, def: DeadLetterDef): void {
+    RED.nodes.createNode(this, def);
+    const storeNode = RED.nodes.getNode(def.store) as StoreNode | null;
+    if (!storeNode) {
+      this.status({ fill: "red", shape: "ring", text: "no store configured" });
+      this.error("dead-letter node needs a store configuration");
+      return;
+    }
+    const setStatus = throttledStatus(this);
+    let parked = 0;
+
+    this.on("input", (msg: NodeMessageInFlow, send: Send, done: Done) => {
+      // Already parked by the node that failed (an outbox delivery that gave up).
+      if (typeof msg.deadLetterId === "number") {
+        send(msg);
+        return done();
+      }
+      const failed = msg as FailedMessage & NodeMessageInFlow;
+      const source = failed.error?.source;
+      parkFailedMessage(
+        storeNode.store,
+        failed,
+        { nodeId: source?.id ?? this.id, nodeType: source?.type ?? "unknown", nodeName: source?.name ?? null, flowId: this.z },
+        failed.error?.message ?? "no reason given (message reached the dead-letter node without msg.error)",
+      )
+        .then((id) => {
+          parked++;
+          setStatus({ fill: "yellow", shape: "dot", text: `${count(parked)} parked` });
+          msg.deadLetterId = id;
+          send(msg);
+          done();
+        })
+        .catch((err: unknown) => done(new Error(`could not park dead letter: ${errorMessage(err)}`)));
+    });
+  }
+  RED.nodes.registerType("lsync-dead-letter", LsyncDeadLetterNode);
+}

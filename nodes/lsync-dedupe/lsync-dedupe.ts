@@ -1,0 +1,82 @@
+import { MemoryDedupe, StoreDedupe, type DedupeBackend } from "../lib/dedupe/backends";
+import { InputError } from "../lib/errors";
+import { intakeRefOf, settleIntake } from "../lib/intake/settlement";
+import { count, throttledStatus, type Done, type Node, type NodeAPI, type NodeDef, type NodeMessageInFlow, type Send } from "../lib/red";
+import type { LsyncStore } from "../lib/store";
+import type { StoreNode } from "../lsync-store/lsync-store";
+
+export interface DedupeDef extends NodeDef {
+  key: string;
+  keyType: "msg" | "jsonata";
+  ttlSeconds: number | string;
+  backend: "memory" | "store";
+  store: string;
+  /** Nodes with the same scope share one window (e.g. two intakes of the same feed). */
+  scope: string;
+}
+
+/** Keys are strings; numbers are accepted (a sequence number) and anything else is refused. */
+export function normaliseKey(value: unknown): string | null {
+  if (typeof value === "string") return value.length > 0 && value.length <= 512 ? value : null;
+  if (typeof value === "number" && Number.isFinite(value)) return String(value);
+  return null;
+}
+
+export default function register(RED: NodeAPI): void {
+  function LsyncDedupeNode(this: Node, def: DedupeDef): void {
+    RED.nodes.createNode(this, def);
+    const ttlMs = Math.max(1, Number(def.ttlSeconds) || 86_400) * 1000;
+    const storeNode = def.backend === "store" ? (RED.nodes.getNode(def.store) as StoreNode | null) : null;
+    if (def.backend === "store" && !storeNode) {
+      this.status({ fill: "red", shape: "ring", text: "no store configured" });
+      this.error("dedupe with the store back end needs a store configuration");
+      return;
+    }
+    const store: LsyncStore | null = storeNode?.store ?? null;
+    const backend: DedupeBackend = store ? new StoreDedupe(store, def.scope || this.id) : new MemoryDedupe();
+    const keyPath = def.key || "payload.idempotencyKey";
+    const expression = def.keyType === "jsonata" ? RED.util.prepareJSONataExpression(keyPath, this) : null;
+    const keyOf = (msg: NodeMessageInFlow): Promise<unknown> =>
+      expression
+        ? new Promise((resolve, reject) =>
+            RED.util.evaluateJSONataExpression(expression, msg, (err, value) => (err ? reject(err) : resolve(value))),
+          )
+        : Promise.resolve(RED.util.getMessageProperty(msg, keyPath));
+    const setStatus = throttledStatus(this);
+    let seen = 0;
+    let duplicates = 0;
+
+    this.on("input", (msg: NodeMessageInFlow, send: Send, done: Done) => {
+      keyOf(msg)
+        .then(async (raw) => {
+          const key = normaliseKey(raw);
+          if (key === null) {
+            const where = def.keyType === "jsonata" ? `expression ${keyPath}` : `msg.${keyPath}`;
+            throw new InputError(`dedupe key ${where} is missing or not a non-empty string (got ${JSON.stringify(raw) ?? "undefined"})`, {
+              rule: "dedupeKey",
+            });
+          }
+          const intake = intakeRefOf(msg);
+          // A resumed intake item carries the same ref as its first run: it passes again.
+          const ref = intake ? `${intake.source}:${intake.id}` : msg._msgid;
+          const claim = await backend.claim(key, ttlMs, ref);
+          seen++;
+          if (claim.first) {
+            send([msg, null]);
+          } else {
+            duplicates++;
+            msg.duplicateOf = { key, firstSeenAt: new Date(claim.firstSeenAt).toISOString() };
+            // The journey of a duplicate ends here, whatever is wired to the second output.
+            if (intake) await settleIntake([intake], "duplicate");
+            send([null, msg]);
+          }
+          const rate = seen ? ((duplicates / seen) * 100).toFixed(1) : "0.0";
+          setStatus({ fill: "green", shape: "dot", text: `${count(seen)} seen · ${count(duplicates)} duplicates (${rate}%)` });
+          done();
+        })
+        .catch((err: Error) => done(err));
+    });
+    this.on("close", () => backend.close());
+  }
+  RED.nodes.registerType("lsync-dedupe", LsyncDedupeNode);
+}
