@@ -1,0 +1,176 @@
+#!/usr/bin/env node
+/**
+ * `npm start`: the whole product on embedded defaults, in one process.
+ * - an MQTT broker on 1883 (embedded, MQTT 3.1.1) unless MQTT_URL names one;
+ * - the ERP/WMS/TMS/finance/carrier/portal simulators unless SIMULATORS=off, and a scanner
+ *   publisher at SCANNER_RATE events/s (0 = off);
+ * - Node-RED with our nodes and the scenario flows from flows/, editor on http://localhost:1880.
+ * Ctrl-C stops everything cleanly.
+ */
+import express from "express";
+import { existsSync, lstatSync, mkdirSync, symlinkSync, unlinkSync } from "node:fs";
+import http from "node:http";
+import { createServer, type Server } from "node:net";
+import { join, resolve } from "node:path";
+import { syncFlowFile } from "./flow-file";
+
+const packageRoot = resolve(__dirname, "..", "..");
+const log = (line: string) => console.log(`[logistics-sync] ${line}`);
+
+interface Stoppable {
+  name: string;
+  stop: () => Promise<void>;
+}
+const running: Stoppable[] = [];
+
+async function startEmbeddedBroker(port: number): Promise<string> {
+  const { Aedes } = await import("aedes");
+  const broker = await Aedes.createBroker();
+  const server: Server = createServer(broker.handle);
+  await new Promise<void>((ok, fail) => {
+    server.once("error", fail);
+    server.listen(port, "127.0.0.1", () => ok());
+  }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === "EADDRINUSE") {
+      console.error(
+        `[logistics-sync] port ${port} is taken, probably by an MQTT broker already running there: ` +
+          `use it with MQTT_URL=mqtt://127.0.0.1:${port} npm start (or choose another port with MQTT_PORT)`,
+      );
+      process.exit(1);
+    }
+    throw err;
+  });
+  running.push({
+    name: "MQTT broker",
+    stop: () => new Promise<void>((done) => broker.close(() => server.close(() => done()))),
+  });
+  return `mqtt://127.0.0.1:${port}`;
+}
+
+async function startSimulatorsIfWanted(mqttUrl: string): Promise<Record<string, string>> {
+  if ((process.env.SIMULATORS ?? "on").toLowerCase() === "off") return {};
+  const sims = await import("../simulators/index.js");
+  const basePort = Number(process.env.SIMULATOR_BASE_PORT ?? 3101);
+  const started = await sims.startSimulators({ host: "127.0.0.1", basePort });
+  running.push({ name: "simulators", stop: () => sims.stopSimulators() });
+  const urls: Record<string, string> = {};
+  for (const [name, sim] of Object.entries(started)) urls[name] = (sim as { url: string }).url;
+  // The endpoint config nodes fall back to these when their own URL is empty.
+  const envFor: Record<string, string> = { erp: "ERP_URL", wms: "WMS_URL", tms: "TMS_URL", finance: "FINANCE_URL", carrier: "CARRIER_URL", portal: "PORTAL_URL" };
+  for (const [name, url] of Object.entries(urls)) {
+    const env = envFor[name];
+    if (env && !process.env[env]) process.env[env] = url;
+  }
+  const rate = Number(process.env.SCANNER_RATE ?? 1);
+  if (rate > 0) {
+    const publisher = await import("../simulators/scanner-publisher.js");
+    const controller = new AbortController();
+    const v5 = (process.env.MQTT_PROTOCOL ?? "5") === "5";
+    void publisher
+      .publishScannerEvents({
+        url: mqttUrl,
+        rate,
+        resubmitShare: 0.1,
+        // Raw scans carry their sequence number in MQTT 5 user properties only.
+        rawShare: v5 ? 0.2 : 0,
+        protocolVersion: v5 ? 5 : 4,
+        signal: controller.signal,
+      })
+      .catch((err: Error) => log(`scanner publisher stopped: ${err.message}`));
+    running.push({ name: "scanner publisher", stop: async () => controller.abort() });
+  }
+  return urls;
+}
+
+/** Node-RED finds our nodes the way it finds any installed package: in <userDir>/node_modules. */
+function linkPackageInto(userDir: string): void {
+  const modules = join(userDir, "node_modules");
+  mkdirSync(modules, { recursive: true });
+  const link = join(modules, "node-red-logistics-sync");
+  if (existsSync(link) || lstatExists(link)) unlinkSync(link);
+  symlinkSync(packageRoot, link, "dir");
+}
+
+function lstatExists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function main(): Promise<void> {
+  let mqttUrl = process.env.MQTT_URL?.trim();
+  if (!mqttUrl) {
+    mqttUrl = await startEmbeddedBroker(Number(process.env.MQTT_PORT || 1883));
+    process.env.MQTT_URL = mqttUrl;
+    process.env.MQTT_PROTOCOL ??= "4";
+  }
+  const simulatorUrls = await startSimulatorsIfWanted(mqttUrl);
+
+  // Loaded after the environment is settled: settings read it.
+  const settings = (await import("../settings.js")).default as unknown as Record<string, unknown> & {
+    userDir: string;
+    flowFile: string;
+    uiPort: number;
+    uiHost: string;
+    httpAdminRoot: string;
+    httpNodeRoot: string;
+  };
+  mkdirSync(settings.userDir, { recursive: true });
+  linkPackageInto(settings.userDir);
+  const decision = syncFlowFile(join(packageRoot, "flows"), join(settings.userDir, settings.flowFile));
+  log(
+    {
+      created: "flow file built from flows/",
+      updated: "flow file rebuilt: flows/ changed",
+      unchanged: "flow file matches flows/",
+      "kept-edited": "flow file was changed in the editor: kept as it is (flows/ was not applied)",
+    }[decision],
+  );
+
+  const RED = (await import("node-red")).default;
+  const app = express();
+  const server = http.createServer(app);
+  RED.init(server, settings as never);
+  app.use(settings.httpAdminRoot, RED.httpAdmin);
+  app.use(settings.httpNodeRoot, RED.httpNode);
+  await new Promise<void>((ok, fail) => {
+    server.once("error", fail);
+    server.listen(settings.uiPort, settings.uiHost, () => ok());
+  });
+  await RED.start();
+  running.push({
+    name: "Node-RED",
+    stop: async () => {
+      await RED.stop();
+      await new Promise<void>((done) => server.close(() => done()));
+    },
+  });
+
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : settings.uiPort;
+  log(`editor      http://localhost:${port}/`);
+  log(`MQTT        ${mqttUrl}`);
+  for (const [name, url] of Object.entries(simulatorUrls)) log(`${name.padEnd(11)} ${url}  (state: ${url}/_sim/state)`);
+  log("ready; Ctrl-C stops everything");
+}
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log(`${signal}: stopping`);
+  for (const part of running.reverse()) {
+    await part.stop().catch((err: Error) => log(`${part.name} did not stop cleanly: ${err.message}`));
+  }
+  process.exit(0);
+}
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+
+main().catch((err: Error) => {
+  console.error(`[logistics-sync] could not start: ${err.message}`);
+  process.exit(1);
+});
