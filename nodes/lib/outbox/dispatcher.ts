@@ -92,7 +92,9 @@ export class OutboxDispatcher {
       const outcomes = await this.options.deliver(batch);
       this.state.calls++;
       await this.apply(outcomes);
-      again = this.state.failing === 0;
+      // Only a full batch suggests a backlog worth draining at once; a partial one means we are
+      // caught up, and the next rows wait up to maxWaitMs for company.
+      again = batch.rows.length >= this.options.batchSize && this.state.failing === 0;
     } catch (err) {
       this.options.onError?.(err as Error);
       this.schedule(IDLE_POLL_MS);
