@@ -19,6 +19,16 @@ export interface Operation {
 }
 
 /**
+ * The Idempotency-Key of a document: the batch's key, except that a document of one row always
+ * carries that row's own key. After a refused batch is split, a row left over on its own is
+ * then sent under its own key and gets its own verdict, never the stored answer of the batch.
+ */
+function documentKey(batch: OutboxBatch): string {
+  const only = batch.rows.length === 1 ? batch.rows[0]! : null;
+  return only ? `${only.target}:row:${only.id}` : batch.batchKey;
+}
+
+/**
  * Sends the batch as one document; every row shares the outcome of that call. When the target
  * refuses a document of several rows (4xx), each row is sent on its own under its own key, so
  * one bad row is dead-lettered and the rest still go through.
@@ -30,13 +40,13 @@ async function sendWhole(
   document: (rows: OutboxRow[]) => unknown,
 ): Promise<RowOutcome[]> {
   const outcome = await client.call("POST", path, document(batch.rows), {
-    idempotencyKey: batch.batchKey,
+    idempotencyKey: documentKey(batch),
     correlationId: batch.rows.length === 1 ? batch.rows[0]!.correlationId : null,
   });
   if (!outcome.ok && !outcome.retryable && batch.rows.length > 1) {
     const outcomes: RowOutcome[] = [];
     for (const row of batch.rows) {
-      outcomes.push(...(await sendWhole(client, { batchKey: `${batch.batchKey}/${row.id}`, rows: [row] }, path, document)));
+      outcomes.push(...(await sendWhole(client, { batchKey: batch.batchKey, rows: [row] }, path, document)));
     }
     return outcomes;
   }
