@@ -1,0 +1,82 @@
+import { after, afterEach, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import mapNode from "../../../nodes/lsync-canonical-map/lsync-canonical-map";
+import { collect, getNode, helper, scanEvent, SSCC, waitFor, type FlowNodeDef, type Msg } from "./_helper";
+
+const flow = (extra: Record<string, unknown> = {}): FlowNodeDef[] => [
+  { id: "tab", type: "tab", label: "t" },
+  { id: "map", type: "lsync-canonical-map", z: "tab", name: "scanner map", profile: "scanner-json", property: "payload", validate: true, wires: [["out"]], ...extra },
+  { id: "out", type: "helper", z: "tab" },
+  { id: "catcher", type: "catch", z: "tab", scope: null, uncaught: false, wires: [["caught"]] },
+  { id: "caught", type: "helper", z: "tab" },
+];
+
+before(() => helper.startServer());
+after(() => helper.stopServer());
+afterEach(() => helper.unload());
+
+describe("lsync-canonical-map", () => {
+  it("maps a valid scanner event into the canonical object with msg.idempotencyKey", async () => {
+    await helper.load([mapNode], flow());
+    const out = collect("out");
+    getNode("map").receive(scanEvent("pack", 48212));
+    await waitFor("mapped message", () => out.length === 1);
+    const msg = out[0]!;
+    const payload = msg.payload as Record<string, unknown>;
+    assert.equal(payload.schema, "inventory-movement/1");
+    assert.equal(payload.type, "PACK");
+    assert.deepEqual(JSON.parse(JSON.stringify(payload.handlingUnit)), { sscc: SSCC });
+    assert.equal(msg.idempotencyKey, "SCAN|DC1|RF-017|48212");
+    assert.equal(msg.correlationId, "LOAD|LD-2025-0042");
+    assert.equal(msg.topic, "wms/DC1/scanner/RF-017/pack", "the rest of the message is kept");
+  });
+
+  it("an invalid event reaches a catch node with the field path, and the node keeps working", async () => {
+    await helper.load([mapNode], flow());
+    const out = collect("out");
+    const caught = collect("caught");
+    const bad = scanEvent("pick", 7, { quantity: undefined });
+    getNode("map").receive(bad);
+    await waitFor("caught error", () => caught.length === 1);
+    const error = caught[0]!.error as { message: string; source: { id: string; type: string } };
+    assert.match(error.message, /InventoryMovement \/quantity: is required \(rule required\)/);
+    assert.equal(error.source.id, "map");
+    assert.equal(error.source.type, "lsync-canonical-map");
+    assert.equal(out.length, 0);
+
+    getNode("map").receive(scanEvent("pick", 8));
+    await waitFor("the next good message", () => out.length === 1);
+    assert.equal((out[0]!.payload as { type: string }).type, "PICK");
+    assert.equal(caught.length, 1);
+  });
+
+  it("malformed JSON and a bad GS1 check digit are caught with their reason", async () => {
+    await helper.load([mapNode], flow());
+    const caught = collect("caught");
+    getNode("map").receive({ topic: "wms/DC1/scanner/RF-017/pack", payload: "{not json" });
+    getNode("map").receive(scanEvent("pack", 9, { raw: "]C100340123450000000019" }));
+    await waitFor("two caught errors", () => caught.length === 2);
+    const messages = caught.map((m) => (m.error as { message: string }).message).join("\n");
+    assert.match(messages, /not JSON/);
+    assert.match(messages, /check digit/);
+  });
+
+  it("with validation off, an incomplete object passes unvalidated", async () => {
+    await helper.load([mapNode], flow({ validate: false }));
+    const out = collect("out");
+    getNode("map").receive(scanEvent("pick", 10, { quantity: undefined }));
+    await waitFor("mapped message", () => out.length === 1);
+    assert.equal((out[0]!.payload as { quantity?: unknown }).quantity, undefined);
+  });
+
+  it("a custom expression writes to the configured property", async () => {
+    await helper.load(
+      [mapNode],
+      flow({ profile: "custom", expression: '{"seq": seq, "site": $topicParts[1]}', inputFormat: "json", target: "", property: "data", validate: false }),
+    );
+    const out = collect("out");
+    getNode("map").receive({ topic: "wms/DC9/scanner/X/pick", data: '{"seq": 5}' } as Msg);
+    await waitFor("mapped message", () => out.length === 1);
+    assert.deepEqual(JSON.parse(JSON.stringify(out[0]!.data)), { seq: 5, site: "DC9" });
+  });
+});
