@@ -50,10 +50,18 @@ const settings = {
   editorTheme: {
     page: { title: "Logistics Sync" },
     header: { title: "Logistics Sync" },
-    palette: { categories: ["logistics sync", "common", "function", "network", "sequence", "parser", "storage"] },
+    palette: {
+      categories: ["logistics sync", "common", "function", "network", "sequence", "parser", "storage"],
+      // The palette manager's public catalogue is out of reach on the closed networks this runs
+      // in; modules are installed with npm into the user dir instead.
+      catalogues: [],
+    },
     tours: false,
   },
   exportGlobalContextKeys: false,
+  // No consent prompt and no calls out to check for Node-RED updates: the editor must work on a
+  // closed network, and the product pins its Node-RED version.
+  telemetry: { enabled: false, updateNotification: false },
 };
 
 export = settings;
