@@ -101,7 +101,8 @@ export async function waitFor<T>(probe: () => Promise<T>, done: (value: T) => bo
 }
 
 export async function getJson<T = unknown>(url: string): Promise<T> {
-  const res = await fetch(url);
+  // Node-RED's admin API answers /nodes with HTML unless JSON is asked for.
+  const res = await fetch(url, { headers: { accept: "application/json" } });
   if (!res.ok) throw new Error(`GET ${url}: HTTP ${res.status}`);
   return (await res.json()) as T;
 }
