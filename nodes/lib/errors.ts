@@ -1,6 +1,7 @@
 /**
- * Errors our nodes hand to `done(err)`. They carry what an analyst needs in a Catch node
- * (`msg.error.code`, `.field`, `.rule`) and what the dead-letter store records.
+ * Errors our nodes hand to `done(err)`. Node-RED passes a Catch node the message text (and
+ * stack), so the message itself names the field, the rule and the value; `code` and `details`
+ * serve callers in code and tests.
  */
 export class LsyncError extends Error {
   constructor(

@@ -105,7 +105,8 @@ export default function register(RED: NodeAPI): void {
         target: body.target ?? "",
       });
     } catch (err) {
-      res.status(400).json({ ok: false, stage: "compile", error: (err as Error).message });
+      // A mapping that does not compile is the answer to "try it", not a failed request.
+      res.json({ ok: false, stage: "compile", error: (err as Error).message });
       return;
     }
     compiled.mapper

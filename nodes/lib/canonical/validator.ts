@@ -146,11 +146,17 @@ export class CanonicalValidator {
       return { ok: false, errors: [{ path: "/schema", rule: "schemaVersion", message: `names no known schema (known: ${known})`, value: named }] };
     }
     if (fn(value)) return { ok: true, schema: ref };
+    const seen = new Set<string>();
     const errors = (fn.errors ?? [])
       // if/then failures repeat what the "then" branch already reported.
       .filter((e) => e.keyword !== "if")
-      .slice(0, MAX_ERRORS)
-      .map((e) => toFieldError(e, value));
+      .map((e) => toFieldError(e, value))
+      // Several if/then rules can demand the same field: say it once.
+      .filter((e) => {
+        const id = `${e.path}|${e.rule}|${e.message}`;
+        return seen.has(id) ? false : (seen.add(id), true);
+      })
+      .slice(0, MAX_ERRORS);
     return { ok: false, errors };
   }
 }

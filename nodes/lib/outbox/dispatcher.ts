@@ -86,7 +86,7 @@ export class OutboxDispatcher {
       this.queuedSinceFlush = 0;
       const batch = await this.options.store.claimOutboxBatch(this.options.target, this.options.batchSize);
       if (!batch) {
-        this.schedule(IDLE_POLL_MS);
+        this.schedule(this.idlePollMs());
         return;
       }
       const outcomes = await this.options.deliver(batch);
@@ -97,7 +97,7 @@ export class OutboxDispatcher {
       again = batch.rows.length >= this.options.batchSize && this.state.failing === 0;
     } catch (err) {
       this.options.onError?.(err as Error);
-      this.schedule(IDLE_POLL_MS);
+      this.schedule(this.idlePollMs());
     } finally {
       this.running = false;
       this.options.onState?.({ ...this.state });
@@ -121,7 +121,7 @@ export class OutboxDispatcher {
     if (retries.length === 0) {
       this.state.failing = 0;
       this.state.nextRetryAt = null;
-      this.schedule(this.queuedSinceFlush > 0 ? this.options.maxWaitMs : IDLE_POLL_MS);
+      this.schedule(this.queuedSinceFlush > 0 ? this.options.maxWaitMs : this.idlePollMs());
       return;
     }
     this.state.failing++;
@@ -143,6 +143,14 @@ export class OutboxDispatcher {
     await this.options.store.markOutboxRetry(later, nextAt, first.error);
     this.state.nextRetryAt = nextAt;
     this.schedule(delay);
+  }
+
+  /**
+   * How often an idle dispatcher looks for rows it was not told about (retries come due, another
+   * instance sharing the store enqueued): never sooner than a partial batch may wait.
+   */
+  private idlePollMs(): number {
+    return Math.max(IDLE_POLL_MS, this.options.maxWaitMs);
   }
 
   snapshot(): DispatcherState {

@@ -1,4 +1,5 @@
 import Database from "better-sqlite3";
+import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type {
@@ -27,6 +28,10 @@ export interface SqliteStoreOptions {
 }
 
 const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (
+  name  TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS inbox (
   id          INTEGER PRIMARY KEY AUTOINCREMENT,
   source      TEXT    NOT NULL,
@@ -130,6 +135,11 @@ function placeholders(n: number): string {
 export class SqliteStore implements LsyncStore {
   readonly kind = "sqlite" as const;
   readonly location: string;
+  /**
+   * Made once when the store file is created. It is part of every batch key: row ids start again
+   * in a new file, and a key that a system has seen before must never name new content.
+   */
+  readonly instanceId: string;
   private readonly db: Database.Database;
   private readonly stmt;
 
@@ -141,6 +151,8 @@ export class SqliteStore implements LsyncStore {
     this.db.pragma(`synchronous = ${options.durability === "power" ? "FULL" : "NORMAL"}`);
     this.db.pragma("busy_timeout = 5000");
     this.db.exec(SCHEMA);
+    this.db.prepare("INSERT OR IGNORE INTO meta (name, value) VALUES ('instance', ?)").run(randomUUID().slice(0, 8));
+    this.instanceId = (this.db.prepare("SELECT value FROM meta WHERE name = 'instance'").get() as { value: string }).value;
     const db = this.db;
     this.stmt = {
       addInbox: db.prepare(
@@ -303,7 +315,8 @@ export class SqliteStore implements LsyncStore {
         created_at: number;
       }>;
       return {
-        batchKey: `${target}:${batchId}`,
+        batchKey: `${target}:${batchId}@${this.instanceId}`,
+        storeInstance: this.instanceId,
         rows: rows.map((r) => ({
           id: r.id,
           target: r.target,

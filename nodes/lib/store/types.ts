@@ -45,8 +45,13 @@ export interface OutboxRow {
 }
 
 export interface OutboxBatch {
-  /** Stable across retries and restarts: the Idempotency-Key of a batched call. */
+  /**
+   * Stable across retries and restarts, unique to this store file: the Idempotency-Key of a
+   * batched call (`<target>:<first row id>@<store instance>`).
+   */
   batchKey: string;
+  /** The store file's instance id, for keys derived from row ids. */
+  storeInstance: string;
   rows: OutboxRow[];
 }
 

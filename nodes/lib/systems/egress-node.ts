@@ -137,7 +137,9 @@ export function registerEgressNode(RED: NodeAPI, type: string, system: Operation
           });
         }
         if (typeof canonical?.idempotencyKey !== "string" || canonical.idempotencyKey === "") {
-          throw new InputError("msg.payload.idempotencyKey is required: it becomes the call's Idempotency-Key", { rule: "required" });
+          throw new InputError("msg.payload.idempotencyKey is required: it identifies the outbound call, so a replay is never sent twice", {
+            rule: "required",
+          });
         }
         const body = await mapper.map(canonical, { bindings });
         if (body === undefined) {

@@ -25,7 +25,7 @@ export interface Operation {
  */
 function documentKey(batch: OutboxBatch): string {
   const only = batch.rows.length === 1 ? batch.rows[0]! : null;
-  return only ? `${only.target}:row:${only.id}` : batch.batchKey;
+  return only ? `${only.target}:row:${only.id}@${batch.storeInstance}` : batch.batchKey;
 }
 
 /**
@@ -46,7 +46,7 @@ async function sendWhole(
   if (!outcome.ok && !outcome.retryable && batch.rows.length > 1) {
     const outcomes: RowOutcome[] = [];
     for (const row of batch.rows) {
-      outcomes.push(...(await sendWhole(client, { batchKey: batch.batchKey, rows: [row] }, path, document)));
+      outcomes.push(...(await sendWhole(client, { ...batch, rows: [row] }, path, document)));
     }
     return outcomes;
   }

@@ -149,7 +149,7 @@ describe("SqliteStore outbox", () => {
     const first = await store.claimOutboxBatch("tms-1", 2);
     assert.ok(first);
     assert.deepEqual(first.rows.map((r) => r.idempotencyKey), ["K1", "K2"]);
-    assert.match(first.batchKey, /^tms-1:\d+$/);
+    assert.match(first.batchKey, /^tms-1:\d+@[0-9a-f]{8}$/);
 
     // Crash-safety: the batch was handed out (maybe sent) but not confirmed. New rows arrive.
     await store.enqueueOutbox([row("K4"), row("K5")]);
@@ -173,6 +173,18 @@ describe("SqliteStore outbox", () => {
     assert.notEqual(next.batchKey, first.batchKey);
     assert.deepEqual(next.rows.map((r) => r.idempotencyKey), ["K3", "K4"]);
     assert.deepEqual(await store.outboxByKey("tms-1", "K1"), { state: "sent", attempts: 2 });
+  });
+
+  it("a new store file never reuses a batch key of an old one (row ids start again)", async () => {
+    const first = freshStore().store;
+    const second = freshStore().store;
+    await first.enqueueOutbox([row("A")]);
+    await second.enqueueOutbox([row("A")]);
+    const a = await first.claimOutboxBatch("tms-1", 10);
+    const b = await second.claimOutboxBatch("tms-1", 10);
+    assert.equal(a!.rows[0]!.id, b!.rows[0]!.id, "same row id in both files");
+    assert.notEqual(a!.batchKey, b!.batchKey);
+    assert.equal(a!.batchKey.endsWith(`@${first.instanceId}`), true);
   });
 
   it("markOutboxDead ends a row; outboxByKey reports state and attempts", async () => {

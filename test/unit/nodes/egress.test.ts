@@ -139,7 +139,7 @@ describe("lsync-tms", () => {
       (calls[0]!.body.events as Array<{ eventId: string; type: string; loadId: string }>).map((e) => [e.eventId, e.type, e.loadId]),
       [1, 2, 3].map((s) => [`SCAN|DC1|RF-017|${s}`, "PACKED", "LD-2025-0042"]),
     );
-    assert.match(String(calls[0]!.headers["idempotency-key"]), /^tms:\d+$/);
+    assert.match(String(calls[0]!.headers["idempotency-key"]), /^tms:\d+@[0-9a-f]{8}$/);
     assert.equal(calls[0]!.headers["x-api-key"], "tms-key");
     const store = getNode<StoreNode>("store").store;
     await waitFor("rows sent", async () => (await store.counts()).outboxSent === 3);
@@ -231,7 +231,7 @@ describe("lsync-erp", () => {
       ["601", "SKU-10042", "SCAN|DC1|RF-017|52"],
     ]);
     assert.equal(items[0]!.Plant, "1010");
-    assert.match(String(call.headers["idempotency-key"]), /^erp:\d+$/);
+    assert.match(String(call.headers["idempotency-key"]), /^erp:\d+@[0-9a-f]{8}$/);
     assert.equal(call.headers.authorization, `Basic ${Buffer.from("sap:pw").toString("base64")}`);
   });
 
@@ -254,7 +254,7 @@ describe("lsync-erp", () => {
     for (const single of singles) {
       assert.equal((single.body.to_MaterialDocumentItem as { results: unknown[] }).results.length, 1);
       // A one-row document carries the row's own key, never the refused batch's.
-      assert.match(String(single.headers["idempotency-key"]), /^erp:row:\d+$/, "each row under its own key");
+      assert.match(String(single.headers["idempotency-key"]), /^erp:row:\d+@[0-9a-f]{8}$/, "each row under its own key");
       assert.notEqual(single.headers["idempotency-key"], whole!.headers["idempotency-key"]);
     }
     assert.equal(new Set(singles.map((r) => r.headers["idempotency-key"])).size, 3);
