@@ -302,7 +302,15 @@ export function toMqttMessage(e: ScannerEvent, raw: boolean, protocolVersion: 4 
   if (protocolVersion === 5) {
     options.properties = {
       contentType: raw ? "text/plain; charset=utf-8" : "application/json",
-      userProperties: { seq: String(e.seq), deviceId: e.deviceId, scannedAt: e.scannedAt },
+      // A scanner app knows its session context (the load being loaded, the work order); a raw
+      // scan carries it beside the element string, which holds only what the label says.
+      userProperties: {
+        seq: String(e.seq),
+        deviceId: e.deviceId,
+        scannedAt: e.scannedAt,
+        ...(e.loadId ? { loadId: e.loadId } : {}),
+        ...(e.workOrderRef ? { workOrderRef: e.workOrderRef } : {}),
+      },
     };
   }
   return {

@@ -97,14 +97,20 @@ describe("scanner event generator", () => {
     assert.equal(isoWithOffset(T0, 0), "2026-11-22T08:14:05.123+00:00");
   });
 
-  it("MQTT messages: QoS 1, not retained, topic per event; v5 user properties carry seq/deviceId/scannedAt", () => {
+  it("MQTT messages: QoS 1, not retained, topic per event; v5 user properties carry seq/deviceId/scannedAt and the session's load and work order", () => {
     const e = makeScannerEvent(mulberry32(1), { event: "ship", site: "DC2", deviceId: "RF-004", seq: 7, at: T0, loadId: "LD-DC2-0001" });
     const raw = toMqttMessage(e, true, 5);
     assert.equal(raw.topic, "wms/DC2/scanner/RF-004/ship");
     assert.equal(raw.payload, e.raw);
     assert.equal(raw.options.qos, 1);
     assert.equal(raw.options.retain, false);
-    assert.deepEqual(raw.options.properties?.userProperties, { seq: "7", deviceId: "RF-004", scannedAt: e.scannedAt });
+    assert.deepEqual(raw.options.properties?.userProperties, {
+      seq: "7",
+      deviceId: "RF-004",
+      scannedAt: e.scannedAt,
+      loadId: "LD-DC2-0001",
+      workOrderRef: e.workOrderRef,
+    });
     const v4 = toMqttMessage(e, false, 4);
     assert.equal(v4.options.properties, undefined);
     assert.deepEqual(JSON.parse(v4.payload), e);
