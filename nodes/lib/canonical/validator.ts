@@ -2,6 +2,7 @@ import Ajv2020, { type ErrorObject, type ValidateFunction } from "ajv/dist/2020"
 import addFormats from "ajv-formats";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { gs1CheckDigit, hasValidCheckDigit } from "../gs1";
 import { SCHEMAS_DIR } from "./paths";
 
 /** `inventory-movement/1` → name and major version. */
@@ -29,6 +30,26 @@ export interface FieldError {
   value?: unknown;
 }
 
+/**
+ * Custom keyword on the Sscc/Gtin/Gln string definitions: the GS1 mod-10 check digit must be right.
+ * It judges only all-digit keys of a GS1 length and leaves anything else to "pattern", so a value
+ * that is plainly malformed is reported once, by the pattern. json-schema-to-typescript ignores it.
+ */
+export const GS1_CHECK = "x-gs1-check";
+
+function gs1Check(enabled: boolean, value: unknown): boolean {
+  if (!enabled || typeof value !== "string" || !/^(\d{8}|\d{12,14}|\d{17,18})$/.test(value)) return true;
+  return hasValidCheckDigit(value);
+}
+
+export interface ValidatorOptions {
+  /**
+   * "enforce" (default): a GS1 key with a wrong check digit is refused (rule x-gs1-check).
+   * "ignore": for partners whose "valid" files carry bad check digits (domain §1.6), the keyword passes.
+   */
+  gs1CheckDigits?: "enforce" | "ignore";
+}
+
 export type ValidationResult = { ok: true; schema: SchemaRef } | { ok: false; errors: FieldError[] };
 
 const MAX_ERRORS = 10;
@@ -50,6 +71,9 @@ function toFieldError(e: ErrorObject, root: unknown): FieldError {
     const extra = (e.params as { additionalProperty: string }).additionalProperty;
     path = `${path}/${extra}`;
     message = "is not a field of this schema";
+  } else if (e.keyword === GS1_CHECK) {
+    const text = String(valueAt(root, path));
+    message = `has a wrong GS1 check digit (expected ${gs1CheckDigit(text.slice(0, -1))}, got ${text.slice(-1)})`;
   } else if (e.keyword === "enum") {
     message = `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(", ")}`;
   }
@@ -85,9 +109,17 @@ export class CanonicalValidator {
   private readonly titles = new Map<string, string>();
   readonly available: SchemaRef[] = [];
 
-  constructor(schemasDir = SCHEMAS_DIR) {
+  constructor(schemasDir = SCHEMAS_DIR, options: ValidatorOptions = {}) {
     this.ajv = new Ajv2020({ strict: true, strictRequired: false, strictTypes: false, allErrors: true, allowUnionTypes: false });
     addFormats(this.ajv, ["date-time", "date"]);
+    const enforce = options.gs1CheckDigits !== "ignore";
+    this.ajv.addKeyword({
+      keyword: GS1_CHECK,
+      type: "string",
+      schemaType: "boolean",
+      errors: false,
+      validate: (enabled: boolean, value: unknown) => gs1Check(enforce && enabled, value),
+    });
     for (const file of readdirSync(schemasDir).sort()) {
       const m = /^([a-z][a-z0-9-]*)\.v(\d+)\.json$/.exec(file);
       if (!m) continue;

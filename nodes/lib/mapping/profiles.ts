@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { iso4217 } from "../canonical/money";
 import { PROFILES_DIR } from "../canonical/paths";
 import { parseSchemaRef, type SchemaRef } from "../canonical/validator";
 
@@ -28,8 +29,16 @@ export function findProfile(id: string): ProfileInfo | undefined {
   return listProfiles().find((p) => p.id === id);
 }
 
+/**
+ * The profile's JSONata. A profile that calls $toMinor or $money gets the shared money functions
+ * (canonical/profiles/lib/money.jsonata) and $iso4217 (canonical/code-lists/iso4217.json) in front
+ * of it, so every profile converts amounts with the same table and the same exact arithmetic.
+ */
 export function profileSource(profile: ProfileInfo): string {
-  return readFileSync(join(PROFILES_DIR, profile.file), "utf8");
+  const source = readFileSync(join(PROFILES_DIR, profile.file), "utf8");
+  if (!/\$(toMinor|money)\(/.test(source)) return source;
+  const money = readFileSync(join(PROFILES_DIR, "lib", "money.jsonata"), "utf8");
+  return `(\n$iso4217 := ${JSON.stringify(iso4217())};\n${money.trim()};\n${source.trim()}\n)\n`;
 }
 
 export function profileSchema(profile: ProfileInfo): SchemaRef {
