@@ -4,6 +4,7 @@ import type { LsyncStore } from "./store";
 
 /** What the dead-letter store needs from a failing message. */
 export interface FailedMessage {
+  _msgid?: unknown;
   payload?: unknown;
   intake?: unknown;
   correlationId?: unknown;
@@ -33,6 +34,8 @@ export async function parkFailedMessage(
     attempts,
     payload: msg.payload ?? null,
     inboxId: sameStore ? intake.id : null,
+    // What the dedupe node took as this message's claim ref: a replay carries it again.
+    origin: { msgId: stringOrNull(msg._msgid), intake: intake ? { source: intake.source, id: intake.id } : null },
   });
   if (intake && sameStore) notifySettled(intake);
   else if (intake) await settleIntake([intake], "dead");

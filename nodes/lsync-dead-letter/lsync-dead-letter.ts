@@ -1,3 +1,5 @@
+import { registerDeadLetterRoutes } from "../lib/dead-letter-admin";
+import { registerDeadLetterStore } from "../lib/dead-letter-registry";
 import { parkFailedMessage, type FailedMessage } from "../lib/dead-letters";
 import { errorMessage } from "../lib/errors";
 import { count, throttledStatus, type Done, type Node, type NodeAPI, type NodeDef, type NodeMessageInFlow, type Send } from "../lib/red";
@@ -9,7 +11,8 @@ export interface DeadLetterDef extends NodeDef {
 
 /**
  * Wired after a Catch node: parks the failed message with its reason, the node that failed and
- * the intake row it came from, then passes it on (msg.deadLetterId) for alerting.
+ * the intake row it came from, then passes it on (msg.deadLetterId) for alerting. Its store is
+ * listed for the dead-letter admin API (list, inspect, replay through an lsync-replay node, discard).
  */
 export default function register(RED: NodeAPI): void {
   function LsyncDeadLetterNode(this: Node, def: DeadLetterDef): void {
@@ -22,6 +25,8 @@ export default function register(RED: NodeAPI): void {
     }
     const setStatus = throttledStatus(this);
     let parked = 0;
+    const unregister = registerDeadLetterStore(def.store, storeNode.store, this.id);
+    this.on("close", () => unregister());
 
     this.on("input", (msg: NodeMessageInFlow, send: Send, done: Done) => {
       // Already parked by the node that failed (an outbox delivery that gave up).
@@ -48,4 +53,5 @@ export default function register(RED: NodeAPI): void {
     });
   }
   RED.nodes.registerType("lsync-dead-letter", LsyncDeadLetterNode);
+  registerDeadLetterRoutes(RED);
 }

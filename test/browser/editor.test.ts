@@ -18,6 +18,7 @@ const OUR_TYPES = [
   "lsync-tms",
   "lsync-erp",
   "lsync-dead-letter",
+  "lsync-replay",
 ];
 const OUR_CONFIG_TYPES = ["lsync-store", "lsync-broker", "lsync-endpoint"];
 
@@ -68,7 +69,11 @@ describe("editor in Chromium", { skip, timeout: 180_000 }, () => {
       const before = consoleErrors.length;
       const opened = await page.evaluate(async (t) => {
         type EditorRED = {
-          nodes: { filterNodes: (f: { type: string }) => Array<{ id: string }>; node: (id: string) => unknown };
+          nodes: {
+            filterNodes: (f: { type: string }) => Array<{ id: string }>;
+            node: (id: string) => unknown;
+            eachConfig: (cb: (c: { id: string; type: string }) => void) => void;
+          };
           view: { importNodes: (n: unknown[], o?: unknown) => void };
           workspaces: { active: () => string };
           editor: { edit: (n: unknown) => void; editConfig: (name: string, type: string, id: string) => void };
@@ -82,7 +87,12 @@ describe("editor in Chromium", { skip, timeout: 180_000 }, () => {
           RED.editor.editConfig("", t, node ? node.id : "_ADD_");
         } else {
           if (!node) {
-            RED.view.importNodes([{ id: `test-${t}`, type: t, x: 200, y: 400, z: RED.workspaces.active(), wires: [] }]);
+            // A node the scenario flows lack is added with the flows' store, so the deploy below finds it configured.
+            let store: string | undefined;
+            RED.nodes.eachConfig((c) => {
+              if (c.type === "lsync-store") store ??= c.id;
+            });
+            RED.view.importNodes([{ id: `test-${t}`, type: t, x: 200, y: 400, z: RED.workspaces.active(), wires: [], ...(store ? { store } : {}) }]);
             node = RED.nodes.filterNodes({ type: t })[0];
           }
           RED.editor.edit(RED.nodes.node(node!.id));

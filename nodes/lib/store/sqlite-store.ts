@@ -4,6 +4,8 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type {
   DeadLetter,
+  DeadLetterFilter,
+  DeadLetterOrigin,
   DeadLetterState,
   DedupeClaim,
   InboxItem,
@@ -86,7 +88,8 @@ CREATE TABLE IF NOT EXISTS dead_letters (
   payload         TEXT    NOT NULL,
   inbox_id        INTEGER,
   state           TEXT    NOT NULL DEFAULT 'parked',
-  resolution      TEXT
+  resolution      TEXT,
+  origin          TEXT
 );
 CREATE INDEX IF NOT EXISTS dead_letters_state ON dead_letters (state, id);
 `;
@@ -106,6 +109,7 @@ interface DeadLetterRecord {
   inbox_id: number | null;
   state: DeadLetterState;
   resolution: string | null;
+  origin: string | null;
 }
 
 function toDeadLetter(r: DeadLetterRecord): DeadLetter {
@@ -124,6 +128,7 @@ function toDeadLetter(r: DeadLetterRecord): DeadLetter {
     inboxId: r.inbox_id,
     state: r.state,
     resolution: r.resolution ? (JSON.parse(r.resolution) as DeadLetter["resolution"]) : null,
+    origin: r.origin ? (JSON.parse(r.origin) as DeadLetterOrigin) : null,
   };
 }
 
@@ -151,6 +156,9 @@ export class SqliteStore implements LsyncStore {
     this.db.pragma(`synchronous = ${options.durability === "power" ? "FULL" : "NORMAL"}`);
     this.db.pragma("busy_timeout = 5000");
     this.db.exec(SCHEMA);
+    // Files made before dead letters recorded their origin (the replay's dedupe ref) gain the column.
+    const deadLetterColumns = this.db.prepare("PRAGMA table_info(dead_letters)").all() as Array<{ name: string }>;
+    if (!deadLetterColumns.some((c) => c.name === "origin")) this.db.exec("ALTER TABLE dead_letters ADD COLUMN origin TEXT");
     this.db.prepare("INSERT OR IGNORE INTO meta (name, value) VALUES ('instance', ?)").run(randomUUID().slice(0, 8));
     this.instanceId = (this.db.prepare("SELECT value FROM meta WHERE name = 'instance'").get() as { value: string }).value;
     const db = this.db;
@@ -184,8 +192,8 @@ export class SqliteStore implements LsyncStore {
       ),
       outboxByKey: db.prepare("SELECT state, attempts FROM outbox WHERE target = ? AND idempotency_key = ?"),
       addDeadLetter: db.prepare(
-        "INSERT INTO dead_letters (at, node_id, node_type, node_name, flow_id, reason, correlation_id, idempotency_key, attempts, payload, inbox_id) " +
-          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO dead_letters (at, node_id, node_type, node_name, flow_id, reason, correlation_id, idempotency_key, attempts, payload, inbox_id, origin) " +
+          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       ),
       getDeadLetter: db.prepare("SELECT * FROM dead_letters WHERE id = ?"),
       resolveDeadLetter: db.prepare(
@@ -377,6 +385,7 @@ export class SqliteStore implements LsyncStore {
           letter.attempts ?? 0,
           JSON.stringify(letter.payload ?? null),
           letter.inboxId ?? null,
+          letter.origin ? JSON.stringify(letter.origin) : null,
         ).lastInsertRowid,
       );
       if (letter.inboxId != null) this.settleSync([letter.inboxId], "dead");
@@ -384,11 +393,22 @@ export class SqliteStore implements LsyncStore {
     })();
   }
 
-  async listDeadLetters(filter: { state?: DeadLetterState; limit?: number } = {}): Promise<DeadLetter[]> {
-    const limit = Math.min(Math.max(filter.limit ?? 100, 1), 1000);
-    const rows = filter.state
-      ? this.db.prepare("SELECT * FROM dead_letters WHERE state = ? ORDER BY id DESC LIMIT ?").all(filter.state, limit)
-      : this.db.prepare("SELECT * FROM dead_letters ORDER BY id DESC LIMIT ?").all(limit);
+  async listDeadLetters(filter: DeadLetterFilter = {}): Promise<DeadLetter[]> {
+    const limit = Math.min(Math.max(Math.trunc(filter.limit ?? 100) || 100, 1), 1000);
+    const where: string[] = [];
+    const args: Array<string | number> = [];
+    const narrow = (clause: string, value: string | number | undefined) => {
+      if (value === undefined || value === "") return;
+      where.push(clause);
+      args.push(value);
+    };
+    narrow("state = ?", filter.state);
+    narrow("node_id = ?", filter.nodeId);
+    narrow("correlation_id = ?", filter.correlationId);
+    narrow("id < ?", filter.beforeId);
+    const rows = this.db
+      .prepare(`SELECT * FROM dead_letters ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ?`)
+      .all(...args, limit);
     return (rows as DeadLetterRecord[]).map(toDeadLetter);
   }
 

@@ -70,6 +70,31 @@ export interface NewDeadLetter {
   payload: unknown;
   /** The intake item this message came from, settled as dead in the same transaction. */
   inboxId?: number | null;
+  /**
+   * Who the failed message was (its `_msgid` and intake reference), so a replay carries the same
+   * dedupe claim ref as the failed attempt and the dedupe node sees a redelivery, not a duplicate.
+   */
+  origin?: DeadLetterOrigin | null;
+}
+
+/** The identity of the message that failed, as the dedupe node derives its claim ref from it. */
+export interface DeadLetterOrigin {
+  /** `msg._msgid` of the failed message (the dedupe ref of messages without an intake). */
+  msgId: string | null;
+  /** `msg.intake` of the failed message (the dedupe ref is `<source>:<id>`). */
+  intake: { source: string; id: number } | null;
+}
+
+/** What `listDeadLetters` selects; every field narrows the list. Newest first. */
+export interface DeadLetterFilter {
+  state?: DeadLetterState;
+  /** 1–1000, default 100. */
+  limit?: number;
+  /** The failing node's id. */
+  nodeId?: string;
+  correlationId?: string;
+  /** Only letters with a smaller id (paging on from the last one seen). */
+  beforeId?: number;
 }
 
 export type DeadLetterState = "parked" | "replayed" | "discarded";
@@ -133,8 +158,13 @@ export interface LsyncStore {
   outboxByKey(target: string, idempotencyKey: string): Promise<{ state: OutboxState; attempts: number } | null>;
 
   parkDeadLetter(letter: NewDeadLetter): Promise<number>;
-  listDeadLetters(filter?: { state?: DeadLetterState; limit?: number }): Promise<DeadLetter[]>;
+  /** Newest first; see DeadLetterFilter. */
+  listDeadLetters(filter?: DeadLetterFilter): Promise<DeadLetter[]>;
   getDeadLetter(id: number): Promise<DeadLetter | null>;
+  /**
+   * Parked → replayed/discarded with who, when (now) and why, atomically: false when the letter is
+   * unknown or not parked any more, so two operators cannot both resolve it.
+   */
   resolveDeadLetter(id: number, state: Exclude<DeadLetterState, "parked">, by: string, note: string): Promise<boolean>;
 
   counts(): Promise<StoreCounts>;
