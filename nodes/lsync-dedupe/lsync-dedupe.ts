@@ -1,7 +1,8 @@
 import { MemoryDedupe, StoreDedupe, type DedupeBackend } from "../lib/dedupe/backends";
+import { DEFAULT_REDIS_URL, RedisDedupe, redisHost } from "../lib/dedupe/redis-dedupe";
 import { InputError } from "../lib/errors";
 import { intakeRefOf, settleIntake } from "../lib/intake/settlement";
-import { count, throttledStatus, type Done, type Node, type NodeAPI, type NodeDef, type NodeMessageInFlow, type Send } from "../lib/red";
+import { configValue, count, throttledStatus, type Done, type Node, type NodeAPI, type NodeDef, type NodeMessageInFlow, type Send } from "../lib/red";
 import type { LsyncStore } from "../lib/store";
 import type { StoreNode } from "../lsync-store/lsync-store";
 
@@ -9,10 +10,17 @@ export interface DedupeDef extends NodeDef {
   key: string;
   keyType: "msg" | "jsonata";
   ttlSeconds: number | string;
-  backend: "memory" | "store";
+  backend: "memory" | "store" | "redis";
   store: string;
   /** Nodes with the same scope share one window (e.g. two intakes of the same feed). */
   scope: string;
+  /** Redis back end: empty or an unset `${VAR}` takes LSYNC_REDIS_URL, else redis://127.0.0.1:6379. */
+  redisUrl?: string;
+}
+
+/** The Redis URL of a dedupe node: its setting, else LSYNC_REDIS_URL, else the local server. */
+export function redisUrl(configured: string | undefined): string {
+  return configValue(configured) || process.env.LSYNC_REDIS_URL?.trim() || DEFAULT_REDIS_URL;
 }
 
 /** Keys are strings; numbers are accepted (a sequence number) and anything else is refused. */
@@ -33,7 +41,24 @@ export default function register(RED: NodeAPI): void {
       return;
     }
     const store: LsyncStore | null = storeNode?.store ?? null;
-    const backend: DedupeBackend = store ? new StoreDedupe(store, def.scope || this.id) : new MemoryDedupe();
+    const scope = def.scope || this.id;
+    let lastRedisWarning = 0;
+    const backend: DedupeBackend = store
+      ? new StoreDedupe(store, scope)
+      : def.backend === "redis"
+        ? new RedisDedupe({
+            url: redisUrl(def.redisUrl),
+            scope,
+            // The client reconnects by itself; say so now and then, not on every attempt.
+            onError: (err) => {
+              this.status({ fill: "red", shape: "ring", text: `redis: ${err.message || err.name}` });
+              if (Date.now() - lastRedisWarning < 60_000) return;
+              lastRedisWarning = Date.now();
+              this.warn(`Redis at ${redisHost(redisUrl(def.redisUrl))}: ${err.message || err.name} (reconnecting)`);
+            },
+          })
+        : new MemoryDedupe();
+    if (backend instanceof RedisDedupe) this.log(`dedupe: keys in Redis at ${backend.location}, scope ${scope}`);
     const keyPath = def.key || "payload.idempotencyKey";
     const expression = def.keyType === "jsonata" ? RED.util.prepareJSONataExpression(keyPath, this) : null;
     const keyOf = (msg: NodeMessageInFlow): Promise<unknown> =>
@@ -76,7 +101,12 @@ export default function register(RED: NodeAPI): void {
         })
         .catch((err: Error) => done(err));
     });
-    this.on("close", () => backend.close());
+    this.on("close", (_removed: boolean, done: () => void) => {
+      Promise.resolve(backend.close()).then(
+        () => done(),
+        () => done(),
+      );
+    });
   }
   RED.nodes.registerType("lsync-dedupe", LsyncDedupeNode);
 }

@@ -1,16 +1,31 @@
 import { join } from "node:path";
 import { configValue, type Node, type NodeAPI, type NodeDef } from "../lib/red";
-import { acquireStore, releaseStore, type LsyncStore } from "../lib/store";
+import { acquireStore, PostgresStore, redactUrl, releaseStore, type LsyncStore, type StoreConfig } from "../lib/store";
 
 export interface StoreNodeDef extends NodeDef {
-  kind: "sqlite";
+  /** Missing in flows made before PostgreSQL: sqlite. */
+  kind?: "sqlite" | "postgres";
   path: string;
   durability: "process" | "power";
+  /** PostgreSQL URL without the password; empty or an unset `${VAR}`: LSYNC_PG_URL. */
+  url?: string;
+  /** PostgreSQL schema (default `lsync`); instances sharing state name the same one. */
+  schema?: string;
+  /** Connections in this instance's pool (default 10). */
+  poolSize?: number | string;
 }
 
-export interface StoreNode extends Node {
+export interface StoreCredentials {
+  /** PostgreSQL password, kept in the credentials file rather than the flow. */
+  password?: string;
+}
+
+export interface StoreNode extends Node<StoreCredentials> {
   store: LsyncStore;
 }
+
+export const DEFAULT_PG_SCHEMA = "lsync";
+export const DEFAULT_PG_POOL_SIZE = 10;
 
 /** Resolves the SQLite file: the node's setting, else LSYNC_DB, else lsync.db in the user dir. */
 export function storePath(configured: string | undefined, userDir: string | undefined): string {
@@ -18,13 +33,57 @@ export function storePath(configured: string | undefined, userDir: string | unde
   return path || join(userDir ?? process.cwd(), "lsync.db");
 }
 
+/** Resolves the PostgreSQL URL: the node's setting (e.g. `${PG_URL}`), else LSYNC_PG_URL; empty when neither is set. */
+export function postgresUrl(configured: string | undefined): string {
+  return configValue(configured) || process.env.LSYNC_PG_URL?.trim() || "";
+}
+
+/** The store a node definition asks for; throws a message for the user when it cannot be opened. */
+export function storeConfig(def: StoreNodeDef, userDir: string | undefined, password?: string): StoreConfig {
+  if ((def.kind ?? "sqlite") === "postgres") {
+    const url = postgresUrl(def.url);
+    if (!url) throw new Error("no PostgreSQL URL: set it in the store node or in LSYNC_PG_URL");
+    if (!/^postgres(ql)?:\/\//.test(url)) throw new Error(`not a PostgreSQL URL: ${redactUrl(url)} (postgres://user@host:5432/database)`);
+    const poolSize = Math.trunc(Number(configValue(String(def.poolSize ?? "")) || DEFAULT_PG_POOL_SIZE));
+    return {
+      kind: "postgres",
+      url,
+      schema: configValue(def.schema) || DEFAULT_PG_SCHEMA,
+      poolSize: Number.isFinite(poolSize) && poolSize >= 1 ? Math.min(poolSize, 100) : DEFAULT_PG_POOL_SIZE,
+      ...(password ? { password } : {}),
+    };
+  }
+  return { kind: "sqlite", path: storePath(def.path, userDir), durability: def.durability === "power" ? "power" : "process" };
+}
+
+function urlHasPassword(url: string): boolean {
+  try {
+    return new URL(url).password !== "";
+  } catch {
+    return false;
+  }
+}
+
 export default function register(RED: NodeAPI): void {
-  function LsyncStoreNode(this: Node, def: StoreNodeDef): void {
+  function LsyncStoreNode(this: Node<StoreCredentials>, def: StoreNodeDef): void {
     RED.nodes.createNode(this, def);
     const node = this as StoreNode;
-    const path = storePath(def.path, RED.settings.userDir as string | undefined);
-    node.store = acquireStore({ kind: "sqlite", path, durability: def.durability === "power" ? "power" : "process" });
-    this.log(`store: sqlite at ${path}`);
+    const config = storeConfig(def, RED.settings.userDir as string | undefined, this.credentials?.password);
+    if (config.kind === "postgres") {
+      if (urlHasPassword(config.url)) this.warn("the PostgreSQL URL carries a password: put it in the store node's Password field instead");
+      node.store = acquireStore({ ...config, onError: (err) => this.warn(`PostgreSQL connection: ${err.message}`) });
+      this.log(`store: postgres at ${node.store.location}`);
+      if (node.store instanceof PostgresStore) {
+        // Tables are made on first use; say now (not at the first message) when the server cannot be reached.
+        node.store.ready().then(
+          (instance) => this.log(`store: postgres ready (store instance ${instance})`),
+          (err: Error) => this.error(`store: PostgreSQL at ${node.store.location} is not usable yet: ${err.message}`),
+        );
+      }
+    } else {
+      node.store = acquireStore(config);
+      this.log(`store: sqlite at ${config.path}`);
+    }
     this.on("close", (_removed: boolean, done: () => void) => {
       releaseStore(node.store).then(done, (err: Error) => {
         this.warn(`store did not close cleanly: ${err.message}`);
@@ -32,5 +91,7 @@ export default function register(RED: NodeAPI): void {
       });
     });
   }
-  RED.nodes.registerType("lsync-store", LsyncStoreNode);
+  RED.nodes.registerType<Node<StoreCredentials>, StoreNodeDef, object, StoreCredentials>("lsync-store", LsyncStoreNode, {
+    credentials: { password: { type: "password" } },
+  });
 }

@@ -2,7 +2,7 @@ import type { DedupeClaim, LsyncStore } from "../store";
 
 /** Where the idempotent consumer remembers keys it has seen. */
 export interface DedupeBackend {
-  readonly kind: "memory" | "store";
+  readonly kind: "memory" | "store" | "redis";
   claim(key: string, ttlMs: number, ref: string): Promise<DedupeClaim>;
   size(): Promise<number>;
   close(): void;

@@ -1,10 +1,13 @@
+import { PostgresStore, type PostgresStoreOptions } from "./postgres-store";
 import { SqliteStore, type SqliteStoreOptions } from "./sqlite-store";
 import type { LsyncStore } from "./types";
 
 export * from "./types";
 export { SqliteStore } from "./sqlite-store";
+export { PostgresStore, redactUrl, type PostgresStoreOptions } from "./postgres-store";
+export type { SqliteStoreOptions } from "./sqlite-store";
 
-export type StoreConfig = { kind: "sqlite" } & SqliteStoreOptions;
+export type StoreConfig = ({ kind: "sqlite" } & SqliteStoreOptions) | ({ kind: "postgres" } & PostgresStoreOptions);
 
 interface Shared {
   store: LsyncStore;
@@ -12,17 +15,24 @@ interface Shared {
 }
 const open = new Map<string, Shared>();
 
+/** What makes two configs the same store: the file, or the server URL and schema. */
+function storeId(config: StoreConfig): string | null {
+  if (config.kind === "postgres") return `postgres:${config.url}#${config.schema?.trim() || "lsync"}`;
+  return config.path === ":memory:" ? null : `sqlite:${config.path}`;
+}
+
 /**
  * Opens a store, sharing one connection per location within the process: several store config
  * nodes (or a redeploy that recreates them before the old ones close) must not open the same
- * SQLite file twice and fight over its write lock.
+ * SQLite file twice and fight over its write lock, nor open a second PostgreSQL pool on the same
+ * schema (one pool per URL and schema; the first config's password and pool size apply).
  */
 export function acquireStore(config: StoreConfig): LsyncStore {
-  const id = `${config.kind}:${config.path}`;
-  let shared = open.get(id);
-  if (!shared || config.path === ":memory:") {
-    shared = { store: new SqliteStore(config), users: 0 };
-    if (config.path !== ":memory:") open.set(id, shared);
+  const id = storeId(config);
+  let shared = id === null ? undefined : open.get(id);
+  if (!shared) {
+    shared = { store: config.kind === "postgres" ? new PostgresStore(config) : new SqliteStore(config), users: 0 };
+    if (id !== null) open.set(id, shared);
   }
   shared.users++;
   return shared.store;

@@ -1,0 +1,301 @@
+/**
+ * The behaviour every LsyncStore must show, whatever it runs on: one set of describe blocks,
+ * registered by `storeContract` for a factory of fresh stores (SQLite files in the unit tests,
+ * PostgreSQL schemas in the integration tests). Not a test file itself.
+ */
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import type { LsyncStore, NewOutboxRow } from "../../nodes/lib/store";
+
+export type ContractStore = LsyncStore & { readonly instanceId: string };
+
+export interface FreshStore<S extends ContractStore = ContractStore> {
+  store: S;
+  /** An inbox row's state read through another connection than the store's. */
+  inboxState(id: number): Promise<string | undefined>;
+  /** A new store object on the same location (after `store.close()`): what a restart opens. */
+  reopen(): Promise<S>;
+}
+
+export interface StoreFactory<S extends ContractStore = ContractStore> {
+  /** Prefix of the describe names, e.g. "SqliteStore". */
+  name: string;
+  /** What one store lives in, for test names: "file", "schema". */
+  location: string;
+  /** A store on a location of its own, empty; the factory closes and removes it after the tests. */
+  fresh(): Promise<FreshStore<S>>;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const item = (key: string, source = "intake-1") => ({ source, key, topic: `wms/DC1/scanner/RF-017/pick`, payload: `{"seq":"${key}"}` });
+const row = (key: string, body: unknown = { key }, target = "tms-1"): NewOutboxRow => ({ target, idempotencyKey: key, correlationId: `C-${key}`, body });
+
+/** Registers the store contract's describe blocks (call at the top level of a test file or in a describe). */
+export function storeContract<S extends ContractStore>(factory: StoreFactory<S>): void {
+  const { name, fresh } = factory;
+
+  describe(`${name} inbox`, () => {
+    it("addToInbox returns ids in order and pendingInbox lists them oldest first", async () => {
+      const { store } = await fresh();
+      const ids = await store.addToInbox([item("a"), item("b"), item("c")]);
+      assert.equal(ids.length, 3);
+      assert.ok(ids[0]! < ids[1]! && ids[1]! < ids[2]!, `ids not increasing: ${ids.join(",")}`);
+      const more = await store.addToInbox([item("d")]);
+      assert.ok(more[0]! > ids[2]!);
+      const pending = await store.pendingInbox("intake-1", 10);
+      assert.deepEqual(
+        pending.map((p) => [p.id, p.key]),
+        [...ids, ...more].map((id, i) => [id, ["a", "b", "c", "d"][i]]),
+      );
+      assert.equal(pending[0]!.payload, '{"seq":"a"}');
+      assert.equal(pending[0]!.props, null);
+      assert.equal(typeof pending[0]!.receivedAt, "number");
+    });
+
+    it("pendingInbox honours source, limit and afterId; props round-trip", async () => {
+      const { store } = await fresh();
+      const [a, b] = await store.addToInbox([item("a"), { ...item("b"), props: { seq: "42", deviceId: "RF-017" } }]);
+      await store.addToInbox([item("x", "other-intake")]);
+      assert.deepEqual((await store.pendingInbox("intake-1", 1)).map((p) => p.id), [a]);
+      const afterA = await store.pendingInbox("intake-1", 10, a);
+      assert.deepEqual(afterA.map((p) => p.id), [b]);
+      assert.deepEqual(afterA[0]!.props, { seq: "42", deviceId: "RF-017" });
+      assert.deepEqual((await store.pendingInbox("other-intake", 10)).map((p) => p.key), ["x"]);
+    });
+
+    it("settleInbox removes rows from pending and keeps the outcome", async () => {
+      const { store, inboxState } = await fresh();
+      const [a, b, c] = await store.addToInbox([item("a"), item("b"), item("c")]);
+      await store.settleInbox([a!], "done");
+      await store.settleInbox([b!], "duplicate");
+      assert.deepEqual((await store.pendingInbox("intake-1", 10)).map((p) => p.id), [c]);
+      assert.equal(await inboxState(a!), "done");
+      assert.equal(await inboxState(b!), "duplicate");
+      assert.equal(await inboxState(c!), "pending");
+      // A settled row is not settled again with another outcome.
+      await store.settleInbox([a!], "dead");
+      assert.equal(await inboxState(a!), "done");
+      await store.settleInbox([], "done"); // no-op, no SQL error
+      assert.equal((await store.counts()).inboxPending, 1);
+    });
+  });
+
+  describe(`${name} dedupe window`, () => {
+    it("first claim, duplicate, same-ref redelivery and expiry", async () => {
+      const { store } = await fresh();
+      const first = await store.claimDedupe("scope", "K1", 60_000, "intake:1");
+      assert.equal(first.first, true);
+      const dup = await store.claimDedupe("scope", "K1", 60_000, "intake:2");
+      assert.equal(dup.first, false);
+      assert.equal(dup.firstSeenAt, first.firstSeenAt);
+      const redelivery = await store.claimDedupe("scope", "K1", 60_000, "intake:1");
+      assert.equal(redelivery.first, true, "the same ref claiming again is a redelivery, not a duplicate");
+      // Scopes are separate windows.
+      assert.equal((await store.claimDedupe("other", "K1", 60_000, "intake:2")).first, true);
+
+      assert.equal((await store.claimDedupe("scope", "K2", 1, "intake:3")).first, true);
+      await sleep(5);
+      const afterExpiry = await store.claimDedupe("scope", "K2", 60_000, "intake:4");
+      assert.equal(afterExpiry.first, true, "an expired key is claimable again");
+      assert.equal((await store.claimDedupe("scope", "K2", 60_000, "intake:5")).first, false);
+    });
+
+    it("purgeDedupe drops expired keys only", async () => {
+      const { store } = await fresh();
+      await store.claimDedupe("s", "short", 1, "r");
+      await store.claimDedupe("s", "long", 60_000, "r");
+      await sleep(5);
+      assert.equal(await store.purgeDedupe(), 1);
+      assert.equal((await store.counts()).dedupeKeys, 1);
+    });
+  });
+
+  describe(`${name} outbox`, () => {
+    it("enqueueOutbox ignores a second row with the same (target, key) and settles intake ids in the same call", async () => {
+      const { store, inboxState } = await fresh();
+      const [inboxId] = await store.addToInbox([item("a")]);
+      await store.enqueueOutbox([row("K1", { v: 1 })], [inboxId!]);
+      assert.equal(await inboxState(inboxId!), "done");
+      await store.enqueueOutbox([row("K1", { v: 2 }), row("K1", { v: 3 }, "erp-1")]);
+      const tms = await store.claimOutboxBatch("tms-1", 10);
+      assert.ok(tms);
+      assert.equal(tms.rows.length, 1);
+      assert.deepEqual(tms.rows[0]!.body, { v: 1 }, "the first row wins; the repeat is ignored");
+      assert.equal(tms.rows[0]!.correlationId, "C-K1");
+      const erp = await store.claimOutboxBatch("erp-1", 10);
+      assert.deepEqual(erp?.rows.map((r) => r.body), [{ v: 3 }], "another target is another row");
+      assert.equal((await store.counts()).outboxPending, 2);
+    });
+
+    it("enqueueOutbox is atomic: a failing insert leaves neither the rows nor the settlement", async () => {
+      const { store, inboxState } = await fresh();
+      const [inboxId] = await store.addToInbox([item("a")]);
+      const bad = { target: "tms-1", idempotencyKey: null as unknown as string, body: {} };
+      await assert.rejects(store.enqueueOutbox([row("K1"), bad], [inboxId!]));
+      assert.equal(await inboxState(inboxId!), "pending");
+      assert.equal(await store.claimOutboxBatch("tms-1", 10), null);
+    });
+
+    it("claimOutboxBatch returns the same rows and key until they are sent, even when more rows arrive", async () => {
+      const { store } = await fresh();
+      await store.enqueueOutbox([row("K1"), row("K2"), row("K3")]);
+      const first = await store.claimOutboxBatch("tms-1", 2);
+      assert.ok(first);
+      assert.deepEqual(first.rows.map((r) => r.idempotencyKey), ["K1", "K2"]);
+      assert.match(first.batchKey, /^tms-1:\d+@[0-9a-f]{8}$/);
+
+      // Crash-safety: the batch was handed out (maybe sent) but not confirmed. New rows arrive.
+      await store.enqueueOutbox([row("K4"), row("K5")]);
+      const again = await store.claimOutboxBatch("tms-1", 10);
+      assert.ok(again);
+      assert.equal(again.batchKey, first.batchKey);
+      assert.deepEqual(again.rows.map((r) => r.id), first.rows.map((r) => r.id));
+
+      // Retry later: not due before next_attempt_at, then the same batch again.
+      const now = Date.now();
+      await store.markOutboxRetry(first.rows.map((r) => r.id), now + 10_000, "HTTP 503");
+      assert.equal(await store.claimOutboxBatch("tms-1", 10, now + 5_000), null, "nothing is due before the retry time");
+      const retried = await store.claimOutboxBatch("tms-1", 10, now + 10_001);
+      assert.equal(retried?.batchKey, first.batchKey);
+      assert.deepEqual(retried?.rows.map((r) => r.idempotencyKey), ["K1", "K2"]);
+      assert.deepEqual(retried?.rows.map((r) => r.attempts), [1, 1]);
+
+      await store.markOutboxSent(first.rows.map((r) => r.id));
+      const next = await store.claimOutboxBatch("tms-1", 2, now + 10_001);
+      assert.ok(next);
+      assert.notEqual(next.batchKey, first.batchKey);
+      assert.deepEqual(next.rows.map((r) => r.idempotencyKey), ["K3", "K4"]);
+      assert.deepEqual(await store.outboxByKey("tms-1", "K1"), { state: "sent", attempts: 2 });
+    });
+
+    it(`a new store ${factory.location} never reuses a batch key of an old one (row ids start again)`, async () => {
+      const first = (await fresh()).store;
+      const second = (await fresh()).store;
+      await first.enqueueOutbox([row("A")]);
+      await second.enqueueOutbox([row("A")]);
+      const a = await first.claimOutboxBatch("tms-1", 10);
+      const b = await second.claimOutboxBatch("tms-1", 10);
+      assert.equal(a!.rows[0]!.id, b!.rows[0]!.id, `same row id in both ${factory.location}s`);
+      assert.notEqual(a!.batchKey, b!.batchKey);
+      assert.equal(a!.batchKey.endsWith(`@${first.instanceId}`), true);
+    });
+
+    it("markOutboxDead ends a row; outboxByKey reports state and attempts", async () => {
+      const { store } = await fresh();
+      await store.enqueueOutbox([row("K1"), row("K2")]);
+      const batch = await store.claimOutboxBatch("tms-1", 10);
+      assert.ok(batch);
+      await store.markOutboxSent([batch.rows[0]!.id]);
+      await store.markOutboxDead([batch.rows[1]!.id], "HTTP 400");
+      assert.deepEqual(await store.outboxByKey("tms-1", "K1"), { state: "sent", attempts: 1 });
+      assert.deepEqual(await store.outboxByKey("tms-1", "K2"), { state: "dead", attempts: 1 });
+      assert.equal(await store.outboxByKey("tms-1", "nope"), null);
+      assert.equal(await store.claimOutboxBatch("tms-1", 10), null);
+      const counts = await store.counts();
+      assert.equal(counts.outboxSent, 1);
+      assert.equal(counts.outboxDead, 1);
+      assert.equal(counts.outboxPending, 0);
+    });
+  });
+
+  describe(`${name} dead letters`, () => {
+    it("park, list, get and resolve (once)", async () => {
+      const { store, inboxState } = await fresh();
+      const [inboxId] = await store.addToInbox([item("a")]);
+      const id1 = await store.parkDeadLetter({
+        nodeId: "n1",
+        nodeType: "lsync-canonical-map",
+        nodeName: "map",
+        flowId: "f1",
+        reason: "InventoryMovement /quantity: is required",
+        correlationId: "C1",
+        idempotencyKey: "K1",
+        attempts: 1,
+        payload: { raw: "x" },
+        inboxId: inboxId!,
+      });
+      assert.equal(await inboxState(inboxId!), "dead", "parking settles the intake row as dead");
+      const id2 = await store.parkDeadLetter({ nodeId: "n2", nodeType: "lsync-tms", reason: "HTTP 400", payload: null });
+
+      const listed = await store.listDeadLetters();
+      assert.deepEqual(listed.map((d) => d.id), [id2, id1], "newest first");
+      const got = await store.getDeadLetter(id1);
+      assert.ok(got);
+      assert.equal(got.reason, "InventoryMovement /quantity: is required");
+      assert.deepEqual(got.payload, { raw: "x" });
+      assert.equal(got.inboxId, inboxId);
+      assert.equal(got.state, "parked");
+      assert.equal(got.resolution, null);
+      assert.equal(got.nodeName, "map");
+      assert.equal(got.idempotencyKey, "K1");
+      assert.equal(await store.getDeadLetter(99_999), null);
+
+      assert.equal(await store.resolveDeadLetter(id1, "replayed", "analyst", "fixed mapping"), true);
+      assert.equal(await store.resolveDeadLetter(id1, "discarded", "someone", "again"), false, "a resolved letter cannot be resolved again");
+      const resolved = await store.getDeadLetter(id1);
+      assert.equal(resolved?.state, "replayed");
+      assert.equal(resolved?.resolution?.by, "analyst");
+      assert.equal(resolved?.resolution?.note, "fixed mapping");
+      assert.deepEqual((await store.listDeadLetters({ state: "parked" })).map((d) => d.id), [id2]);
+      assert.deepEqual((await store.listDeadLetters({ state: "replayed" })).map((d) => d.id), [id1]);
+      assert.equal((await store.listDeadLetters({ limit: 1 })).length, 1);
+      assert.equal((await store.counts()).deadLettersParked, 1);
+    });
+
+    it("origin round-trips; listDeadLetters narrows by node, correlation id and beforeId", async () => {
+      const { store } = await fresh();
+      const origin = { msgId: "m-17", intake: { source: "intake-1", id: 17 } };
+      const a = await store.parkDeadLetter({ nodeId: "n1", nodeType: "t", reason: "r", correlationId: "C1", payload: 1, origin });
+      const b = await store.parkDeadLetter({ nodeId: "n2", nodeType: "t", reason: "r", correlationId: "C1", payload: 2 });
+      const c = await store.parkDeadLetter({ nodeId: "n1", nodeType: "t", reason: "r", correlationId: "C2", payload: 3 });
+      assert.deepEqual((await store.getDeadLetter(a))?.origin, origin);
+      assert.equal((await store.getDeadLetter(b))?.origin, null);
+      assert.deepEqual((await store.listDeadLetters({ nodeId: "n1" })).map((d) => d.id), [c, a]);
+      assert.deepEqual((await store.listDeadLetters({ correlationId: "C1" })).map((d) => d.id), [b, a]);
+      assert.deepEqual((await store.listDeadLetters({ beforeId: c })).map((d) => d.id), [b, a]);
+      assert.deepEqual((await store.listDeadLetters({ nodeId: "n1", correlationId: "C1", state: "parked" })).map((d) => d.id), [a]);
+    });
+  });
+
+  describe(`${name} durability`, () => {
+    it(`reopening the same ${factory.location} after close keeps inbox, dedupe, outbox batches and dead letters`, async () => {
+      const { store, reopen } = await fresh();
+      const [a, b] = await store.addToInbox([item("a"), item("b")]);
+      await store.settleInbox([a!], "done");
+      await store.claimDedupe("s", "K1", 60_000, "r1");
+      await store.enqueueOutbox([row("K1"), row("K2")]);
+      const batch = await store.claimOutboxBatch("tms-1", 1);
+      const dl = await store.parkDeadLetter({ nodeId: "n", nodeType: "t", reason: "why", payload: { p: 1 } });
+      await store.close();
+
+      const reopened = await reopen();
+      assert.deepEqual((await reopened.pendingInbox("intake-1", 10)).map((p) => p.id), [b]);
+      assert.equal((await reopened.claimDedupe("s", "K1", 60_000, "r2")).first, false);
+      const resumed = await reopened.claimOutboxBatch("tms-1", 10);
+      assert.equal(resumed?.batchKey, batch?.batchKey, "an unconfirmed batch survives a restart with its key");
+      assert.deepEqual(resumed?.rows.map((r) => r.idempotencyKey), ["K1"]);
+      assert.equal((await reopened.getDeadLetter(dl))?.reason, "why");
+      assert.deepEqual(await reopened.counts(), {
+        inboxPending: 1,
+        outboxPending: 2,
+        outboxSent: 0,
+        outboxDead: 0,
+        deadLettersParked: 1,
+        dedupeKeys: 1,
+      });
+    });
+
+    it("counts() starts at zero", async () => {
+      const { store } = await fresh();
+      assert.deepEqual(await store.counts(), {
+        inboxPending: 0,
+        outboxPending: 0,
+        outboxSent: 0,
+        outboxDead: 0,
+        deadLettersParked: 0,
+        dedupeKeys: 0,
+      });
+    });
+  });
+}
