@@ -1,5 +1,6 @@
 import { canonicalValidator, describeErrors, parseSchemaRef, type SchemaRef } from "../lib/canonical/validator";
 import { InputError } from "../lib/errors";
+import { parseBindings } from "../lib/mapping/bindings";
 import { compileMapping, type Mapper } from "../lib/mapping/mapper";
 import { findProfile, listProfiles, profileSource, profileSchema } from "../lib/mapping/profiles";
 import { count, throttledStatus, type Done, type Node, type NodeAPI, type NodeDef, type NodeMessageInFlow, type Send } from "../lib/red";
@@ -11,6 +12,8 @@ export interface CanonicalMapDef extends NodeDef {
   target: string;
   property: string;
   validate: boolean;
+  /** JSON object of variables for the mapping ($tz, $sapUnits, $chargeCodes, ...). */
+  bindings: string;
 }
 
 interface Compiled {
@@ -33,10 +36,12 @@ export default function register(RED: NodeAPI): void {
   function LsyncCanonicalMapNode(this: Node, def: CanonicalMapDef): void {
     RED.nodes.createNode(this, def);
     let compiled: Compiled;
+    let bindings: Record<string, unknown>;
     try {
       compiled = compileFromConfig(def);
+      bindings = parseBindings(def.bindings);
     } catch (err) {
-      this.status({ fill: "red", shape: "ring", text: "mapping does not compile" });
+      this.status({ fill: "red", shape: "ring", text: "mapping not usable" });
       this.error((err as Error).message);
       return;
     }
@@ -53,7 +58,7 @@ export default function register(RED: NodeAPI): void {
       const input = RED.util.getMessageProperty(msg, property) as unknown;
       const props = (msg.mqtt as { userProperties?: Record<string, string> } | undefined)?.userProperties ?? null;
       compiled.mapper
-        .map(input, { topic: msg.topic, props, receivedAt: typeof msg.receivedAt === "string" ? msg.receivedAt : undefined })
+        .map(input, { topic: msg.topic, props, bindings, receivedAt: typeof msg.receivedAt === "string" ? msg.receivedAt : undefined })
         .then((result) => {
           if (result === undefined) throw new InputError("mapping produced nothing for this message", { rule: "mapping" });
           // A profile may turn one vendor document into several objects (a tracking response with
@@ -97,7 +102,9 @@ export default function register(RED: NodeAPI): void {
   RED.httpAdmin.post("/lsync/map/try", RED.auth.needsPermission("lsync-canonical-map.write"), (req, res) => {
     const body = (req.body ?? {}) as Partial<CanonicalMapDef> & { sample?: unknown; topic?: string; props?: Record<string, string> };
     let compiled: Compiled;
+    let bindings: Record<string, unknown>;
     try {
+      bindings = parseBindings(body.bindings);
       compiled = compileFromConfig({
         profile: body.profile ?? "custom",
         expression: body.expression ?? "",
@@ -110,7 +117,7 @@ export default function register(RED: NodeAPI): void {
       return;
     }
     compiled.mapper
-      .map(body.sample, { topic: body.topic ?? "", props: body.props ?? null })
+      .map(body.sample, { topic: body.topic ?? "", props: body.props ?? null, bindings })
       .then((result) => {
         const objects = Array.isArray(result) ? (result as unknown[]) : [result];
         const verdicts = objects.map((o) => canonicalValidator().validate(o, compiled.target ?? undefined));

@@ -1,6 +1,7 @@
 import { parseSchemaRef } from "../canonical/validator";
 import { InputError } from "../errors";
 import { intakeRefOf, intakeStore, notifySettled, settleIntake } from "../intake/settlement";
+import { parseBindings } from "../mapping/bindings";
 import { compileMapping } from "../mapping/mapper";
 import { findProfile, profileSchema, profileSource } from "../mapping/profiles";
 import { OutboxDispatcher, type DispatcherState } from "../outbox/dispatcher";
@@ -21,19 +22,6 @@ export interface EgressDef extends NodeDef {
   settleIntake: boolean;
   /** JSON object of variables for the outbound mapping, e.g. {"sitePlants": {...}}. */
   bindings: string;
-}
-
-/** Parses the node's mapping bindings; the error names the setting so the analyst finds it. */
-export function parseBindings(text: string | undefined): Record<string, unknown> {
-  if (!text?.trim()) return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (err) {
-    throw new Error(`mapping bindings are not valid JSON: ${(err as Error).message}`);
-  }
-  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("mapping bindings must be a JSON object");
-  return parsed as Record<string, unknown>;
 }
 
 interface EndpointLike extends Node {
