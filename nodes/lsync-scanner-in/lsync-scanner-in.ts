@@ -66,10 +66,18 @@ export default function register(RED: NodeAPI): void {
       },
       onState: (state) => setStatus(statusOf(state)),
       onError: (err) => this.warn(`intake: ${err.message}`),
+      // Until the first subscription a broker keeps nothing for us: say when scans are safe.
+      onSubscribed: ({ topics, sessionPresent }) =>
+        this.log(`subscribed to ${topics.join(", ")} at ${broker.url} (${sessionPresent ? "session resumed" : "new session"})`),
     });
     this.status({ fill: "yellow", shape: "ring", text: `connecting to ${broker.url}` });
-    intake.start().catch((err: Error) => this.error(`intake did not start: ${err.message}`));
+    // Resumed items are sent at once; sent while Node-RED is still creating the nodes after this
+    // one, they would reach no one (the restart test lost one scan that way). So start only when
+    // every flow has started.
+    const begin = () => intake.start().catch((err: Error) => this.error(`intake did not start: ${err.message}`));
+    RED.events.once("flows:started", begin);
     this.on("close", (_removed: boolean, done: () => void) => {
+      RED.events.off("flows:started", begin);
       intake.stop().then(done, done);
     });
   }

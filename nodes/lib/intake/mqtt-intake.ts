@@ -19,6 +19,8 @@ export interface MqttIntakeOptions {
   emit: (item: InboxItem, resumed: boolean) => void;
   onState?: (state: IntakeState) => void;
   onError?: (err: Error) => void;
+  /** Called each time the broker has confirmed the subscriptions (after every (re)connect). */
+  onSubscribed?: (info: { topics: string[]; sessionPresent: boolean }) => void;
 }
 
 export interface IntakeState {
@@ -64,13 +66,14 @@ export class DurableMqttIntake {
     });
     this.client = client;
     client.handleMessage = (packet, callback) => this.take(packet, callback);
-    client.on("connect", () => {
+    client.on("connect", (connack) => {
       this.connection = "connected";
       this.report();
       // A resumed session still holds our subscriptions; subscribing again is harmless and
       // covers a broker that lost the session.
       client.subscribe(this.options.topics, { qos: 1 }, (err) => {
         if (err) this.options.onError?.(err);
+        else this.options.onSubscribed?.({ topics: this.options.topics, sessionPresent: connack.sessionPresent });
       });
     });
     client.on("offline", () => {
