@@ -42,7 +42,9 @@ export async function startMosquitto(): Promise<PrivateBroker> {
   const dir = mkdtempSync(join(tmpdir(), "lsync-mosquitto-"));
   const port = await freePort();
   const config = join(dir, "mosquitto.conf");
-  writeFileSync(config, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_inflight_messages 100\n`);
+  // Unlimited queue for offline persistent sessions: a crash test leaves the product away while
+  // a burst goes on, and Mosquitto's default (1000) would drop the rest at the broker.
+  writeFileSync(config, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_inflight_messages 100\nmax_queued_messages 0\n`);
   const binary = spawnSync("sh", ["-c", "command -v mosquitto || echo /usr/sbin/mosquitto"], { encoding: "utf8" }).stdout.trim();
   const child: ChildProcess = spawn(binary, ["-c", config], { stdio: "ignore" });
   const deadline = Date.now() + 10_000;

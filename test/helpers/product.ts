@@ -35,6 +35,11 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Starts the product and waits until it printed that it is ready and, when the flows hold a
+ * scanner intake, that the intake has subscribed: on a broker that never saw the intake's session,
+ * scans published before that are routed to nobody.
+ */
 export async function startProduct(env: Record<string, string> = {}, dataDir?: string): Promise<RunningProduct> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), "lsync-product-"));
   const child = spawn(process.execPath, [join(REPO, "dist", "launcher", "start.js")], {
@@ -47,7 +52,7 @@ export async function startProduct(env: Record<string, string> = {}, dataDir?: s
       SIMULATOR_BASE_PORT: "0",
       SCANNER_RATE: "0",
       LSYNC_DATA_DIR: dir,
-      LOG_LEVEL: "warn",
+      LOG_LEVEL: "info",
       ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],
@@ -58,7 +63,7 @@ export async function startProduct(env: Record<string, string> = {}, dataDir?: s
   const exited = new Promise<number | null>((ok) => child.once("exit", (code) => ok(code)));
 
   const deadline = Date.now() + 60_000;
-  while (!/ready; Ctrl-C stops everything/.test(output)) {
+  while (!/ready; Ctrl-C stops everything/.test(output) || !/\[lsync-scanner-in:[^\]]*\] subscribed to/.test(output)) {
     if (child.exitCode !== null) throw new Error(`product exited early (${child.exitCode}):\n${output}`);
     if (Date.now() > deadline) {
       child.kill("SIGKILL");
