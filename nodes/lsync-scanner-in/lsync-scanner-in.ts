@@ -1,5 +1,5 @@
 import { DurableMqttIntake, type IntakeState } from "../lib/intake/mqtt-intake";
-import { count, throttledStatus, type Node, type NodeAPI, type NodeDef } from "../lib/red";
+import { configValue, count, throttledStatus, type Node, type NodeAPI, type NodeDef } from "../lib/red";
 import type { BrokerNode } from "../lsync-broker/lsync-broker";
 import type { StoreNode } from "../lsync-store/lsync-store";
 
@@ -49,7 +49,7 @@ export default function register(RED: NodeAPI): void {
     const intake = new DurableMqttIntake({
       url: broker.url,
       client: broker.clientOptions(this.id),
-      topics: subscriptionFilters(def.topic || "wms/+/scanner/+/+", def.sharedGroup ?? ""),
+      topics: subscriptionFilters(configValue(def.topic) || "wms/+/scanner/+/+", configValue(def.sharedGroup)),
       store: storeNode.store,
       source: this.id,
       maxInFlight,

@@ -4,7 +4,8 @@ import { acquireStore, PostgresStore, redactUrl, releaseStore, type LsyncStore, 
 
 export interface StoreNodeDef extends NodeDef {
   /** Missing in flows made before PostgreSQL: sqlite. */
-  kind?: "sqlite" | "postgres";
+  /** "auto": LSYNC_STORE (sqlite | postgres), default sqlite — one flow file for every environment. */
+  kind?: "sqlite" | "postgres" | "auto";
   path: string;
   durability: "process" | "power";
   /** PostgreSQL URL without the password; empty or an unset `${VAR}`: LSYNC_PG_URL. */
@@ -39,8 +40,15 @@ export function postgresUrl(configured: string | undefined): string {
 }
 
 /** The store a node definition asks for; throws a message for the user when it cannot be opened. */
+/** The store kind a definition asks for: its own choice, or for "auto" the LSYNC_STORE variable. */
+export function storeKind(kind: StoreNodeDef["kind"]): "sqlite" | "postgres" {
+  const chosen = kind === "auto" || !kind ? process.env.LSYNC_STORE?.trim().toLowerCase() || "sqlite" : kind;
+  if (chosen !== "sqlite" && chosen !== "postgres") throw new Error(`LSYNC_STORE must be sqlite or postgres, not "${chosen}"`);
+  return chosen;
+}
+
 export function storeConfig(def: StoreNodeDef, userDir: string | undefined, password?: string): StoreConfig {
-  if ((def.kind ?? "sqlite") === "postgres") {
+  if (storeKind(def.kind) === "postgres") {
     const url = postgresUrl(def.url);
     if (!url) throw new Error("no PostgreSQL URL: set it in the store node or in LSYNC_PG_URL");
     if (!/^postgres(ql)?:\/\//.test(url)) throw new Error(`not a PostgreSQL URL: ${redactUrl(url)} (postgres://user@host:5432/database)`);
@@ -48,7 +56,7 @@ export function storeConfig(def: StoreNodeDef, userDir: string | undefined, pass
     return {
       kind: "postgres",
       url,
-      schema: configValue(def.schema) || DEFAULT_PG_SCHEMA,
+      schema: configValue(def.schema) || process.env.LSYNC_PG_SCHEMA?.trim() || DEFAULT_PG_SCHEMA,
       poolSize: Number.isFinite(poolSize) && poolSize >= 1 ? Math.min(poolSize, 100) : DEFAULT_PG_POOL_SIZE,
       ...(password ? { password } : {}),
     };
