@@ -209,6 +209,24 @@ export class SqliteStore implements LsyncStore {
     };
   }
 
+  private readonly byIdList = new Map<string, Database.Statement>();
+
+  /**
+   * A statement over a list of ids (`IN (?, ?, …)`), prepared once per list length: preparing
+   * per call cost more than running the update on the scanner path.
+   */
+  private forIds(sql: (list: string) => string, count: number): Database.Statement {
+    const key = `${sql("#")}|${count}`;
+    let statement = this.byIdList.get(key);
+    if (!statement) {
+      statement = this.db.prepare(sql(placeholders(count)));
+      // Batches come in a handful of sizes; a bounded cache keeps odd sizes from piling up.
+      if (this.byIdList.size > 500) this.byIdList.clear();
+      this.byIdList.set(key, statement);
+    }
+    return statement;
+  }
+
   async addToInbox(items: NewInboxItem[]): Promise<number[]> {
     const now = Date.now();
     const insertAll = this.db.transaction((batch: NewInboxItem[]) =>
@@ -256,8 +274,7 @@ export class SqliteStore implements LsyncStore {
 
   private settleSync(ids: number[], outcome: SettleOutcome): void {
     if (ids.length === 0) return;
-    this.db
-      .prepare(`UPDATE inbox SET state = ?, settled_at = ? WHERE state = 'pending' AND id IN (${placeholders(ids.length)})`)
+    this.forIds((list) => `UPDATE inbox SET state = ?, settled_at = ? WHERE state = 'pending' AND id IN (${list})`, ids.length)
       .run(outcome, Date.now(), ...ids);
   }
 
@@ -309,8 +326,7 @@ export class SqliteStore implements LsyncStore {
         const ids = (this.stmt.dueUnbatched.all(target, now, limit) as Array<{ id: number }>).map((r) => r.id);
         if (ids.length === 0) return null;
         batchId = ids[0]!;
-        this.db
-          .prepare(`UPDATE outbox SET batch_id = ? WHERE id IN (${placeholders(ids.length)})`)
+        this.forIds((list) => `UPDATE outbox SET batch_id = ? WHERE id IN (${list})`, ids.length)
           .run(batchId, ...ids);
       }
       const rows = this.stmt.batchRows.all(target, batchId) as Array<{
@@ -340,28 +356,19 @@ export class SqliteStore implements LsyncStore {
 
   async markOutboxSent(ids: number[]): Promise<void> {
     if (ids.length === 0) return;
-    this.db
-      .prepare(
-        `UPDATE outbox SET state = 'sent', attempts = attempts + 1, done_at = ?, last_error = NULL WHERE id IN (${placeholders(ids.length)})`,
-      )
+    this.forIds((list) => `UPDATE outbox SET state = 'sent', attempts = attempts + 1, done_at = ?, last_error = NULL WHERE id IN (${list})`, ids.length)
       .run(Date.now(), ...ids);
   }
 
   async markOutboxRetry(ids: number[], nextAttemptAt: number, error: string): Promise<void> {
     if (ids.length === 0) return;
-    this.db
-      .prepare(
-        `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id IN (${placeholders(ids.length)})`,
-      )
+    this.forIds((list) => `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id IN (${list})`, ids.length)
       .run(nextAttemptAt, error, ...ids);
   }
 
   async markOutboxDead(ids: number[], error: string): Promise<void> {
     if (ids.length === 0) return;
-    this.db
-      .prepare(
-        `UPDATE outbox SET state = 'dead', attempts = attempts + 1, done_at = ?, last_error = ? WHERE id IN (${placeholders(ids.length)})`,
-      )
+    this.forIds((list) => `UPDATE outbox SET state = 'dead', attempts = attempts + 1, done_at = ?, last_error = ? WHERE id IN (${list})`, ids.length)
       .run(Date.now(), error, ...ids);
   }
 
