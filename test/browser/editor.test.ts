@@ -46,10 +46,20 @@ describe("editor in Chromium", { skip, timeout: 180_000 }, () => {
     });
     page.on("pageerror", (err) => consoleErrors.push(err.message));
     await page.goto(product.editorUrl, { waitUntil: "domcontentloaded" });
-    await page.waitForFunction(() => {
-      const w = window as unknown as { RED?: { nodes?: { getType?: (t: string) => unknown } } };
-      return !!w.RED?.nodes?.getType?.("lsync-scanner-in") && document.querySelector(".red-ui-palette-node") !== null;
-    }, undefined, { timeout: 60_000 });
+    // Ready when every one of our types is registered and the shipped flows are on the canvas
+    // (node definitions can load asynchronously, e.g. those using the shared editor script).
+    await page.waitForFunction(
+      (types) => {
+        const w = window as unknown as {
+          RED?: { nodes?: { getType?: (t: string) => unknown; filterNodes?: (f: { type: string }) => unknown[] } };
+        };
+        const nodes = w.RED?.nodes;
+        if (!nodes?.getType || !nodes.filterNodes) return false;
+        return types.every((t) => !!nodes.getType!(t)) && nodes.filterNodes({ type: "lsync-scanner-in" }).length > 0;
+      },
+      [...OUR_TYPES, ...OUR_CONFIG_TYPES],
+      { timeout: 60_000 },
+    );
   });
 
   after(async () => {
