@@ -4,7 +4,6 @@ import { Pool, types as pgTypes, type PoolClient, type PoolConfig, type QueryRes
 import type {
   DeadLetter,
   DeadLetterFilter,
-  DeadLetterOrigin,
   DeadLetterState,
   DedupeClaim,
   InboxItem,
@@ -17,6 +16,7 @@ import type {
   SettleOutcome,
   StoreCounts,
 } from "./types";
+import { toDeadLetter, toOutboxBatch, type DeadLetterRecord, type OutboxRecord } from "./records";
 
 export interface PostgresStoreOptions {
   /** `postgres://user@host:5432/database`; the password rather in `password` than in the URL. */
@@ -159,52 +159,7 @@ CREATE INDEX IF NOT EXISTS dead_letters_state ON "${s}".dead_letters (state, id)
 `;
 }
 
-interface DeadLetterRecord {
-  id: number;
-  at: number;
-  node_id: string;
-  node_type: string;
-  node_name: string | null;
-  flow_id: string | null;
-  reason: string;
-  correlation_id: string | null;
-  idempotency_key: string | null;
-  attempts: number;
-  payload: string;
-  inbox_id: number | null;
-  state: DeadLetterState;
-  resolution: string | null;
-  origin: string | null;
-}
-
-function toDeadLetter(r: DeadLetterRecord): DeadLetter {
-  return {
-    id: r.id,
-    at: r.at,
-    nodeId: r.node_id,
-    nodeType: r.node_type,
-    nodeName: r.node_name,
-    flowId: r.flow_id,
-    reason: r.reason,
-    correlationId: r.correlation_id,
-    idempotencyKey: r.idempotency_key,
-    attempts: r.attempts,
-    payload: JSON.parse(r.payload) as unknown,
-    inboxId: r.inbox_id,
-    state: r.state,
-    resolution: r.resolution ? (JSON.parse(r.resolution) as DeadLetter["resolution"]) : null,
-    origin: r.origin ? (JSON.parse(r.origin) as DeadLetterOrigin) : null,
-  };
-}
-
-interface OutboxRecord {
-  id: number;
-  target: string;
-  idempotency_key: string;
-  correlation_id: string | null;
-  body: string;
-  attempts: number;
-  created_at: number;
+interface BatchedOutboxRecord extends OutboxRecord {
   batch_id: number;
 }
 
@@ -463,7 +418,7 @@ export class PostgresStore implements LsyncStore {
   async claimOutboxBatch(target: string, limit: number, now = Date.now()): Promise<OutboxBatch | null> {
     const instance = await this.ready();
     const leaseUntil = now + this.leaseMs;
-    const records = await this.tx(async (c): Promise<OutboxRecord[] | null> => {
+    const records = await this.tx(async (c): Promise<BatchedOutboxRecord[] | null> => {
       // One claimer per target at a time, across every instance on this schema.
       await c.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [`lsync-outbox:${this.schema}:${target}`]);
       const open = await c.query<{ batch_id: number; due: number }>(
@@ -478,7 +433,7 @@ export class PostgresStore implements LsyncStore {
       if (batch) {
         // A batch once sent keeps its rows: a retry must carry the same rows under the same key.
         if (batch.due > now) return null;
-        const taken = await c.query<OutboxRecord>(
+        const taken = await c.query<BatchedOutboxRecord>(
           `UPDATE ${this.t.outbox} SET lease_owner = $3, lease_until = $4
            WHERE target = $1 AND state = 'pending' AND batch_id = $2
            RETURNING id, target, idempotency_key, correlation_id, body, attempts, created_at, batch_id`,
@@ -486,7 +441,7 @@ export class PostgresStore implements LsyncStore {
         );
         return taken.rows;
       }
-      const fresh = await c.query<OutboxRecord>(
+      const fresh = await c.query<BatchedOutboxRecord>(
         `WITH picked AS (
            SELECT id FROM ${this.t.outbox}
            WHERE target = $1 AND state = 'pending' AND batch_id IS NULL AND next_attempt_at <= $2
@@ -502,19 +457,7 @@ export class PostgresStore implements LsyncStore {
     });
     if (!records || records.length === 0) return null;
     records.sort((a, b) => a.id - b.id);
-    return {
-      batchKey: `${target}:${records[0]!.batch_id}@${instance}`,
-      storeInstance: instance,
-      rows: records.map((r) => ({
-        id: r.id,
-        target: r.target,
-        idempotencyKey: r.idempotency_key,
-        correlationId: r.correlation_id,
-        body: JSON.parse(r.body) as unknown,
-        attempts: r.attempts,
-        createdAt: r.created_at,
-      })),
-    };
+    return toOutboxBatch(target, records[0]!.batch_id, instance, records);
   }
 
   async markOutboxSent(ids: number[]): Promise<void> {

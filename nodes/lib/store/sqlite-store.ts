@@ -5,7 +5,6 @@ import { dirname } from "node:path";
 import type {
   DeadLetter,
   DeadLetterFilter,
-  DeadLetterOrigin,
   DeadLetterState,
   DedupeClaim,
   InboxItem,
@@ -18,6 +17,7 @@ import type {
   SettleOutcome,
   StoreCounts,
 } from "./types";
+import { toDeadLetter, toOutboxBatch, type DeadLetterRecord, type OutboxRecord } from "./records";
 
 export interface SqliteStoreOptions {
   /** File path, or ":memory:" for tests. */
@@ -93,44 +93,6 @@ CREATE TABLE IF NOT EXISTS dead_letters (
 );
 CREATE INDEX IF NOT EXISTS dead_letters_state ON dead_letters (state, id);
 `;
-
-interface DeadLetterRecord {
-  id: number;
-  at: number;
-  node_id: string;
-  node_type: string;
-  node_name: string | null;
-  flow_id: string | null;
-  reason: string;
-  correlation_id: string | null;
-  idempotency_key: string | null;
-  attempts: number;
-  payload: string;
-  inbox_id: number | null;
-  state: DeadLetterState;
-  resolution: string | null;
-  origin: string | null;
-}
-
-function toDeadLetter(r: DeadLetterRecord): DeadLetter {
-  return {
-    id: r.id,
-    at: r.at,
-    nodeId: r.node_id,
-    nodeType: r.node_type,
-    nodeName: r.node_name,
-    flowId: r.flow_id,
-    reason: r.reason,
-    correlationId: r.correlation_id,
-    idempotencyKey: r.idempotency_key,
-    attempts: r.attempts,
-    payload: JSON.parse(r.payload) as unknown,
-    inboxId: r.inbox_id,
-    state: r.state,
-    resolution: r.resolution ? (JSON.parse(r.resolution) as DeadLetter["resolution"]) : null,
-    origin: r.origin ? (JSON.parse(r.origin) as DeadLetterOrigin) : null,
-  };
-}
 
 /** Binds `?` placeholders for an id list; SQLite caps variables at 32766, far above our batches. */
 function placeholders(n: number): string {
@@ -329,28 +291,8 @@ export class SqliteStore implements LsyncStore {
         this.forIds((list) => `UPDATE outbox SET batch_id = ? WHERE id IN (${list})`, ids.length)
           .run(batchId, ...ids);
       }
-      const rows = this.stmt.batchRows.all(target, batchId) as Array<{
-        id: number;
-        target: string;
-        idempotency_key: string;
-        correlation_id: string | null;
-        body: string;
-        attempts: number;
-        created_at: number;
-      }>;
-      return {
-        batchKey: `${target}:${batchId}@${this.instanceId}`,
-        storeInstance: this.instanceId,
-        rows: rows.map((r) => ({
-          id: r.id,
-          target: r.target,
-          idempotencyKey: r.idempotency_key,
-          correlationId: r.correlation_id,
-          body: JSON.parse(r.body) as unknown,
-          attempts: r.attempts,
-          createdAt: r.created_at,
-        })),
-      };
+      const rows = this.stmt.batchRows.all(target, batchId) as OutboxRecord[];
+      return toOutboxBatch(target, batchId, this.instanceId, rows);
     }).immediate();
   }
 
