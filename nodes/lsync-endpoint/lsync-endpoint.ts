@@ -1,4 +1,4 @@
-import { EndpointClient, type EndpointAuth } from "../lib/http/endpoint-client";
+import { EndpointClient, type EndpointAuth, type EndpointOptions, type EndpointTls } from "../lib/http/endpoint-client";
 import { configValue, type Node, type NodeAPI, type NodeDef } from "../lib/red";
 
 export type SystemKind = "ERP" | "WMS" | "TMS" | "FINANCE" | "CARRIER" | "PORTAL";
@@ -10,6 +10,20 @@ export interface EndpointNodeDef extends NodeDef {
   apiKeyHeader: string;
   timeoutMs: number | string;
   maxSockets: number | string;
+  /** OAuth2 client credentials (absent in flows from before OAuth2). */
+  tokenUrl?: string;
+  clientId?: string;
+  scope?: string;
+  audience?: string;
+  /** Id of a core `tls-config` node: client certificate, key and CA for https (mTLS). */
+  tls?: string;
+  /** In-call retries for calls safe to repeat; absent = 0. */
+  retries?: number | string;
+  /** Consecutive failures that open the circuit; absent or 0 = no breaker. */
+  breakerThreshold?: number | string;
+  breakerCoolDownMs?: number | string;
+  /** Calls per second; absent or 0 = unlimited. */
+  rateLimit?: number | string;
 }
 
 interface EndpointCredentials {
@@ -17,11 +31,17 @@ interface EndpointCredentials {
   token?: string;
   username?: string;
   password?: string;
+  clientSecret?: string;
 }
 
 export interface EndpointNode extends Node<EndpointCredentials> {
   system: SystemKind;
   client: EndpointClient;
+}
+
+/** What RED.nodes.getNode gives for a core tls-config node. */
+interface TlsConfigNode {
+  addTLSOptions(opts: EndpointTls): EndpointTls;
 }
 
 /** Where each system's simulator listens by default, so the shipped flows run with no setup. */
@@ -44,6 +64,13 @@ function positive(value: number | string | undefined, fallback: number): number 
   return Number.isFinite(n) && n > 0 ? n : fallback;
 }
 
+/** 0 allowed (switches a feature off); empty, missing or nonsense gives the fallback. */
+function nonNegative(value: number | string | undefined, fallback: number): number {
+  if (value === undefined || value === null || value === "") return fallback;
+  const n = Number(value);
+  return Number.isFinite(n) && n >= 0 ? n : fallback;
+}
+
 export function authFrom(def: EndpointNodeDef, creds: EndpointCredentials): EndpointAuth {
   switch (def.authType) {
     case "apiKey":
@@ -52,9 +79,40 @@ export function authFrom(def: EndpointNodeDef, creds: EndpointCredentials): Endp
       return { type: "bearer", token: creds.token ?? "" };
     case "basic":
       return { type: "basic", username: creds.username ?? "", password: creds.password ?? "" };
+    case "oauth2": {
+      const auth: EndpointAuth = {
+        type: "oauth2",
+        tokenUrl: configValue(def.tokenUrl) || "/oauth/token",
+        clientId: configValue(def.clientId),
+        clientSecret: creds.clientSecret ?? "",
+      };
+      const scope = configValue(def.scope);
+      const audience = configValue(def.audience);
+      if (scope) auth.scope = scope;
+      if (audience) auth.audience = audience;
+      return auth;
+    }
     default:
       return { type: "none" };
   }
+}
+
+/** The client options a node definition gives (absent new properties keep an old flow's behaviour). */
+export function clientOptionsFrom(def: EndpointNodeDef, creds: EndpointCredentials, tls?: EndpointTls): EndpointOptions {
+  const options: EndpointOptions = {
+    baseUrl: resolveBaseUrl(def.system ?? "ERP", def.baseUrl),
+    auth: authFrom(def, creds),
+    timeoutMs: positive(def.timeoutMs, 10_000),
+    maxSockets: positive(def.maxSockets, 8),
+    retry: { retries: Math.min(10, Math.floor(nonNegative(def.retries, 0))) },
+    circuitBreaker: {
+      failureThreshold: Math.floor(nonNegative(def.breakerThreshold, 0)),
+      coolDownMs: positive(def.breakerCoolDownMs, 30_000),
+    },
+    rateLimitPerSecond: nonNegative(def.rateLimit, 0),
+  };
+  if (tls) options.tls = tls;
+  return options;
 }
 
 export default function register(RED: NodeAPI): void {
@@ -62,12 +120,13 @@ export default function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     const node = this as EndpointNode;
     node.system = def.system ?? "ERP";
-    node.client = new EndpointClient({
-      baseUrl: resolveBaseUrl(node.system, def.baseUrl),
-      auth: authFrom(def, this.credentials ?? {}),
-      timeoutMs: positive(def.timeoutMs, 10_000),
-      maxSockets: positive(def.maxSockets, 8),
-    });
+    let tls: EndpointTls | undefined;
+    if (def.tls) {
+      const tlsNode = RED.nodes.getNode(def.tls) as unknown as TlsConfigNode | null;
+      if (tlsNode && typeof tlsNode.addTLSOptions === "function") tls = tlsNode.addTLSOptions({});
+      else this.error(`endpoint: TLS configuration ${def.tls} not found; calls go without a client certificate`);
+    }
+    node.client = new EndpointClient(clientOptionsFrom(def, this.credentials ?? {}, tls));
     this.on("close", () => node.client.close());
   }
   RED.nodes.registerType<Node<EndpointCredentials>, EndpointNodeDef, object, EndpointCredentials>("lsync-endpoint", LsyncEndpointNode, {
@@ -76,6 +135,7 @@ export default function register(RED: NodeAPI): void {
       token: { type: "password" },
       username: { type: "text" },
       password: { type: "password" },
+      clientSecret: { type: "password" },
     },
   });
 }

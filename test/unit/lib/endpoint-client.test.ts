@@ -70,7 +70,7 @@ describe("EndpointClient", () => {
     const outcome = await withClient({ type: "apiKey", header: "x-api-key", value: "s3cret" }, (c) =>
       c.call("POST", "/api/v1/execution-events:batch", { events: [{ eventId: "E1" }] }, { idempotencyKey: "tms-1:7", correlationId: "LOAD|LD-1" }),
     );
-    assert.deepEqual(outcome, { ok: true, status: 201, data: { results: [{ eventId: "E1", status: "accepted" }] } });
+    assert.deepEqual(outcome, { ok: true, status: 201, data: { results: [{ eventId: "E1", status: "accepted" }] }, attempts: 1 });
     const s = last();
     assert.equal(s.method, "POST");
     assert.equal(s.url, "/api/v1/execution-events:batch");
@@ -82,7 +82,7 @@ describe("EndpointClient", () => {
     assert.equal(s.headers.authorization, undefined);
   });
 
-  it("sends bearer and basic authorization; no auth and no optional headers when not given", async () => {
+  it("sends bearer and basic authorization; no auth when none; a generated correlation id, and no Idempotency-Key on a GET", async () => {
     handler = (_req, res) => json(res, 200, {});
     await withClient({ type: "bearer", token: "tok-123" }, (c) => c.call("GET", "/x", undefined));
     assert.equal(last().headers.authorization, "Bearer tok-123");
@@ -91,7 +91,14 @@ describe("EndpointClient", () => {
     await withClient({ type: "none" }, (c) => c.call("GET", "/x", undefined));
     assert.equal(last().headers.authorization, undefined);
     assert.equal(last().headers["idempotency-key"], undefined);
-    assert.equal(last().headers["x-correlation-id"], undefined);
+    assert.match(String(last().headers["x-correlation-id"]), /^[0-9a-f-]{36}$/, "every call carries a correlation id");
+  });
+
+  it("a write without a key gets a generated Idempotency-Key; a given correlation id is kept", async () => {
+    handler = (_req, res) => json(res, 200, {});
+    await withClient({ type: "none" }, (c) => c.call("POST", "/x", {}, { correlationId: "C-1" }));
+    assert.match(String(last().headers["idempotency-key"]), /^lsync-[0-9a-f-]{36}$/);
+    assert.equal(last().headers["x-correlation-id"], "C-1");
   });
 
   it("503 is retryable", async () => {
