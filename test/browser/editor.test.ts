@@ -19,6 +19,7 @@ const OUR_TYPES = [
   "lsync-erp",
   "lsync-dead-letter",
   "lsync-replay",
+  "lsync-x12",
 ];
 const OUR_CONFIG_TYPES = ["lsync-store", "lsync-broker", "lsync-endpoint"];
 
@@ -124,6 +125,26 @@ describe("editor in Chromium", { skip, timeout: 180_000 }, () => {
       assert.ok(opened.help.length > 80, `${type}: help is shown (${opened.help.length} chars)`);
       assert.deepEqual(consoleErrors.slice(before), [], `${type}: no console errors`);
     }
+  });
+
+  it("shows every node and config node of the shipped flows as valid (${ENV} references included)", async () => {
+    const invalid = await page.evaluate(() => {
+      type EditorNode = { id: string; type: string; valid?: boolean; z?: string };
+      const RED = (window as unknown as {
+        RED: { nodes: { eachNode: (cb: (n: EditorNode) => void) => void; eachConfig: (cb: (n: EditorNode) => void) => void } };
+      }).RED;
+      // Inline callbacks: a named function here would be compiled with a helper that does not
+      // exist in the page.
+      const bad: string[] = [];
+      RED.nodes.eachNode((n: EditorNode) => {
+        if (n.valid === false && !n.id.startsWith("test-")) bad.push(`${n.type} ${n.id}`);
+      });
+      RED.nodes.eachConfig((n: EditorNode) => {
+        if (n.valid === false) bad.push(`${n.type} ${n.id}`);
+      });
+      return bad;
+    });
+    assert.deepEqual(invalid, []);
   });
 
   it("deploys the flows", async () => {
