@@ -161,6 +161,10 @@ export function storeContract<S extends ContractStore>(factory: StoreFactory<S>)
       assert.deepEqual(retried?.rows.map((r) => r.idempotencyKey), ["K1", "K2"]);
       assert.deepEqual(retried?.rows.map((r) => r.attempts), [1, 1]);
 
+      // A retry for a call that never went out (circuit open) leaves the attempt count alone.
+      await store.markOutboxRetry(first.rows.map((r) => r.id), now + 10_000, "circuit open", { countAttempt: false });
+      assert.deepEqual((await store.claimOutboxBatch("tms-1", 10, now + 10_001))?.rows.map((r) => r.attempts), [1, 1]);
+
       await store.markOutboxSent(first.rows.map((r) => r.id));
       const next = await store.claimOutboxBatch("tms-1", 2, now + 10_001);
       assert.ok(next);

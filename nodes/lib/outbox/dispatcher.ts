@@ -3,7 +3,8 @@ import type { LsyncStore, OutboxBatch, OutboxRow } from "../store";
 
 export type RowOutcome =
   | { row: OutboxRow; result: "sent" }
-  | { row: OutboxRow; result: "retry"; error: string; retryAfterMs: number | null }
+  /** `notSent`: nothing left this process (a circuit breaker refused): not an attempt that counts. */
+  | { row: OutboxRow; result: "retry"; error: string; retryAfterMs: number | null; notSent?: boolean }
   | { row: OutboxRow; result: "dead"; error: string };
 
 export interface DispatcherOptions {
@@ -128,7 +129,7 @@ export class OutboxDispatcher {
     const first = retries[0]!;
     this.state.lastError = first.error;
     const exhausted = retries.filter(
-      (o) => this.options.backoff.maxAttempts > 0 && o.row.attempts + 1 >= this.options.backoff.maxAttempts,
+      (o) => !o.notSent && this.options.backoff.maxAttempts > 0 && o.row.attempts + 1 >= this.options.backoff.maxAttempts,
     );
     for (const o of exhausted) {
       const error = `gave up after ${o.row.attempts + 1} attempts: ${o.error}`;
@@ -139,8 +140,12 @@ export class OutboxDispatcher {
     // A server's Retry-After wins over our own backoff: it knows when it will be ready.
     const delay = first.retryAfterMs ?? backoffDelay(this.state.failing - 1, this.options.backoff);
     const nextAt = Date.now() + delay;
-    const later = retries.filter((o) => !exhausted.includes(o)).map((o) => o.row.id);
-    await this.options.store.markOutboxRetry(later, nextAt, first.error);
+    const later = retries.filter((o) => !exhausted.includes(o));
+    const tried = later.filter((o) => !o.notSent).map((o) => o.row.id);
+    const untried = later.filter((o) => o.notSent).map((o) => o.row.id);
+    await this.options.store.markOutboxRetry(tried, nextAt, first.error);
+    // A call the breaker refused never reached the target: it must not use up maxAttempts.
+    await this.options.store.markOutboxRetry(untried, nextAt, first.error, { countAttempt: false });
     this.state.nextRetryAt = nextAt;
     this.schedule(delay);
   }

@@ -469,13 +469,13 @@ export class PostgresStore implements LsyncStore {
     );
   }
 
-  async markOutboxRetry(ids: number[], nextAttemptAt: number, error: string): Promise<void> {
+  async markOutboxRetry(ids: number[], nextAttemptAt: number, error: string, options: { countAttempt?: boolean } = {}): Promise<void> {
     if (ids.length === 0) return;
     // The lease is given up: whichever instance is up when the retry is due sends the batch.
     await this.q(
-      `UPDATE ${this.t.outbox} SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2, lease_owner = NULL, lease_until = NULL
+      `UPDATE ${this.t.outbox} SET attempts = attempts + $4, next_attempt_at = $1, last_error = $2, lease_owner = NULL, lease_until = NULL
        WHERE id = ANY($3::bigint[])`,
-      [nextAttemptAt, error, ids],
+      [nextAttemptAt, error, ids, options.countAttempt === false ? 0 : 1],
     );
   }
 

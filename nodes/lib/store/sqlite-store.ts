@@ -302,10 +302,10 @@ export class SqliteStore implements LsyncStore {
       .run(Date.now(), ...ids);
   }
 
-  async markOutboxRetry(ids: number[], nextAttemptAt: number, error: string): Promise<void> {
+  async markOutboxRetry(ids: number[], nextAttemptAt: number, error: string, options: { countAttempt?: boolean } = {}): Promise<void> {
     if (ids.length === 0) return;
-    this.forIds((list) => `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id IN (${list})`, ids.length)
-      .run(nextAttemptAt, error, ...ids);
+    this.forIds((list) => `UPDATE outbox SET attempts = attempts + ?, next_attempt_at = ?, last_error = ? WHERE id IN (${list})`, ids.length)
+      .run(options.countAttempt === false ? 0 : 1, nextAttemptAt, error, ...ids);
   }
 
   async markOutboxDead(ids: number[], error: string): Promise<void> {

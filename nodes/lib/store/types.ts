@@ -153,7 +153,8 @@ export interface LsyncStore {
    */
   claimOutboxBatch(target: string, limit: number, now?: number): Promise<OutboxBatch | null>;
   markOutboxSent(ids: number[]): Promise<void>;
-  markOutboxRetry(ids: number[], nextAttemptAt: number, error: string): Promise<void>;
+  /** `countAttempt: false` when nothing was sent (e.g. a circuit breaker refused the call). */
+  markOutboxRetry(ids: number[], nextAttemptAt: number, error: string, options?: { countAttempt?: boolean }): Promise<void>;
   markOutboxDead(ids: number[], error: string): Promise<void>;
   outboxByKey(target: string, idempotencyKey: string): Promise<{ state: OutboxState; attempts: number } | null>;
 

@@ -52,7 +52,7 @@ async function sendWhole(
   }
   return batch.rows.map((row): RowOutcome => {
     if (outcome.ok) return { row, result: "sent" };
-    if (outcome.retryable) return { row, result: "retry", error: outcome.error, retryAfterMs: outcome.retryAfterMs };
+    if (outcome.retryable) return { row, result: "retry", error: outcome.error, retryAfterMs: outcome.retryAfterMs, notSent: outcome.circuitOpen === true };
     return { row, result: "dead", error: outcome.error };
   });
 }
@@ -74,7 +74,7 @@ const tmsLoadExecutionUpdate: Operation = {
     if (!outcome.ok) {
       return batch.rows.map((row): RowOutcome =>
         outcome.retryable
-          ? { row, result: "retry", error: outcome.error, retryAfterMs: outcome.retryAfterMs }
+          ? { row, result: "retry", error: outcome.error, retryAfterMs: outcome.retryAfterMs, notSent: outcome.circuitOpen === true }
           : { row, result: "dead", error: outcome.error },
       );
     }

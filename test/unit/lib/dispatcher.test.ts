@@ -171,6 +171,24 @@ describe("OutboxDispatcher", () => {
     assert.equal(calls.length, 3, "no call after giving up");
   });
 
+  it("does not count calls a circuit breaker refused (nothing was sent) against maxAttempts", async () => {
+    let refusals = 0;
+    startDispatcher(
+      (batch) => {
+        if (refusals < 5) {
+          refusals++;
+          return batch.rows.map((row) => ({ row, result: "retry", error: "circuit open", retryAfterMs: 10, notSent: true }));
+        }
+        return sentAll(batch);
+      },
+      { backoff: { baseMs: 10, maxMs: 10, maxAttempts: 3 } },
+    );
+    await store.enqueueOutbox(rows("K1"));
+    await waitFor("row sent", async () => (await store.outboxByKey(TARGET, "K1"))?.state === "sent", 3_000);
+    assert.equal(dead.length, 0, "five refusals did not use up three attempts");
+    assert.deepEqual(await store.outboxByKey(TARGET, "K1"), { state: "sent", attempts: 1 }, "only the call that went out counts");
+  });
+
   it("delivers rows enqueued during an outage once it recovers, none twice", async () => {
     let down = true;
     const accepted = new Map<string, number>();
