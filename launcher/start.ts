@@ -8,7 +8,7 @@
  * Ctrl-C stops everything cleanly.
  */
 import express from "express";
-import { existsSync, lstatSync, mkdirSync, symlinkSync, unlinkSync } from "node:fs";
+import { mkdirSync, rmSync, symlinkSync } from "node:fs";
 import http from "node:http";
 import { createServer, type Server } from "node:net";
 import { join, resolve } from "node:path";
@@ -87,17 +87,9 @@ function linkPackageInto(userDir: string): void {
   const modules = join(userDir, "node_modules");
   mkdirSync(modules, { recursive: true });
   const link = join(modules, "node-red-logistics-sync");
-  if (existsSync(link) || lstatExists(link)) unlinkSync(link);
+  // rmSync removes the link itself (also a dangling one), never what it points to.
+  rmSync(link, { force: true });
   symlinkSync(packageRoot, link, "dir");
-}
-
-function lstatExists(path: string): boolean {
-  try {
-    lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function main(): Promise<void> {

@@ -117,10 +117,6 @@ const erpInventoryStatus: Operation = {
 
 const OPERATIONS: Operation[] = [tmsLoadExecutionUpdate, erpInventoryStatus];
 
-export function operationsOf(system: Operation["system"]): Operation[] {
-  return OPERATIONS.filter((o) => o.system === system);
-}
-
 export function findOperation(system: Operation["system"], id: string): Operation | undefined {
   return OPERATIONS.find((o) => o.system === system && o.id === id);
 }
