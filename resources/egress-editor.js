@@ -55,7 +55,7 @@
     /**
      * @param type       node type, e.g. "lsync-tms"
      * @param spec       { system: "TMS", color, icon, operations: { id: { maxBatch, defaultBatch } } }
-     *                   (operations mirror nodes/lib/systems/operations.ts; the first is the default)
+     *                   (operations mirror nodes/lib/systems/operations/; the first is the default)
      */
     function register(type, spec) {
         var operations = spec.operations;

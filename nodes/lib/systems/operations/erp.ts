@@ -1,0 +1,30 @@
+import { sendWhole } from "./send";
+import type { Operation } from "./types";
+
+function sapDate(ms: number): string {
+  return `/Date(${ms})/`;
+}
+
+export const erpInventoryStatus: Operation = {
+  id: "inventory-status",
+  system: "ERP",
+  title: "Inventory status (goods movement)",
+  profile: "erp-goods-movement-item",
+  maxBatch: 999,
+  defaultBatch: 100,
+  send(client, batch) {
+    // One material document carries many items: a batch is one document, one call.
+    const now = new Date();
+    const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+    return sendWhole(client, batch, "/sap/opu/odata/sap/API_MATERIAL_DOCUMENT_SRV/A_MaterialDocumentHeader", (rows) => ({
+      GoodsMovementCode: "04",
+      PostingDate: sapDate(today),
+      DocumentDate: sapDate(today),
+      MaterialDocumentHeaderText: batch.batchKey.slice(-25),
+      to_MaterialDocumentItem: { results: rows.map((r) => r.body) },
+    }));
+  },
+};
+
+/** Every ERP operation, the editor's default first. */
+export const ERP_OPERATIONS: Operation[] = [erpInventoryStatus];
