@@ -11,7 +11,6 @@ import type {
   ChargeType,
   Customer,
   CustomerClass,
-  ExceptionCase,
   Milestone,
   Month,
   Order,
