@@ -4,24 +4,18 @@
  * deploy.
  */
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { startProduct, type RunningProduct } from "../helpers/product";
+import { REPO, startProduct, type RunningProduct } from "../helpers/product";
 
 const CHROMIUM = "/usr/bin/chromium";
-const OUR_TYPES = [
-  "lsync-scanner-in",
-  "lsync-canonical-map",
-  "lsync-canonical-validate",
-  "lsync-dedupe",
-  "lsync-tms",
-  "lsync-erp",
-  "lsync-dead-letter",
-  "lsync-replay",
-  "lsync-x12",
-];
-const OUR_CONFIG_TYPES = ["lsync-store", "lsync-broker", "lsync-endpoint"];
+// Every node type the package registers, from its manifest: a new node is covered without editing
+// this test. Which of them are config nodes the editor tells (their category is "config").
+const MANIFEST_TYPES = Object.keys(
+  (JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { "node-red": { nodes: Record<string, string> } })["node-red"].nodes,
+);
 
 const skip = existsSync(CHROMIUM)
   ? false
@@ -34,6 +28,8 @@ describe("editor in Chromium", { skip, timeout: 180_000 }, () => {
   let browser: Browser;
   let page: Page;
   const consoleErrors: string[] = [];
+  let configTypes: string[] = [];
+  const flowTypes = () => MANIFEST_TYPES.filter((t) => !configTypes.includes(t));
 
   before(async () => {
     product = await startProduct();
@@ -58,9 +54,17 @@ describe("editor in Chromium", { skip, timeout: 180_000 }, () => {
         if (!nodes?.getType || !nodes.filterNodes) return false;
         return types.every((t) => !!nodes.getType!(t)) && nodes.filterNodes({ type: "lsync-scanner-in" }).length > 0;
       },
-      [...OUR_TYPES, ...OUR_CONFIG_TYPES],
+      MANIFEST_TYPES,
       { timeout: 60_000 },
     );
+    configTypes = await page.evaluate(
+      (types) => {
+        const RED = (window as unknown as { RED: { nodes: { getType: (t: string) => { category?: string } } } }).RED;
+        return types.filter((t) => RED.nodes.getType(t).category === "config");
+      },
+      MANIFEST_TYPES,
+    );
+    assert.ok(configTypes.includes("lsync-store"), `config types: ${configTypes.join(", ")}`);
   });
 
   after(async () => {
@@ -70,15 +74,15 @@ describe("editor in Chromium", { skip, timeout: 180_000 }, () => {
 
   it("shows the logistics sync palette category with our nodes", async () => {
     const types = await page.$$eval(".red-ui-palette-node", (els) => els.map((e) => e.getAttribute("data-palette-type")));
-    for (const type of OUR_TYPES) assert.ok(types.includes(type), `${type} is in the palette`);
+    for (const type of flowTypes()) assert.ok(types.includes(type), `${type} is in the palette`);
     const headers = await page.$$eval(".red-ui-palette-header", (els) => els.map((e) => e.textContent?.trim().toLowerCase()));
     assert.ok(headers.some((h) => h?.includes("logistics sync")), `palette headers: ${headers.join(", ")}`);
   });
 
   it("opens every node's edit dialog and help without console errors", async () => {
-    for (const type of [...OUR_TYPES, ...OUR_CONFIG_TYPES]) {
+    for (const type of MANIFEST_TYPES) {
       const before = consoleErrors.length;
-      const opened = await page.evaluate(async (t) => {
+      const opened = await page.evaluate(async ({ t, isConfig }) => {
         type EditorRED = {
           nodes: {
             filterNodes: (f: { type: string }) => Array<{ id: string }>;
@@ -92,7 +96,6 @@ describe("editor in Chromium", { skip, timeout: 180_000 }, () => {
           sidebar: { help: { show: (type: string) => void } };
         };
         const RED = (window as unknown as { RED: EditorRED }).RED;
-        const isConfig = t === "lsync-store" || t === "lsync-broker" || t === "lsync-endpoint";
         let node = RED.nodes.filterNodes({ type: t })[0];
         if (isConfig) {
           RED.editor.editConfig("", t, node ? node.id : "_ADD_");
@@ -119,7 +122,7 @@ describe("editor in Chromium", { skip, timeout: 180_000 }, () => {
         const panes = [...document.querySelectorAll(".red-ui-sidebar-help-stack .red-ui-help")];
         const help = panes.map((p) => p.textContent ?? "").sort((x, y) => y.length - x.length)[0] ?? "";
         return { trayOpen, hasForm, help: help.slice(0, 2000) };
-      }, type);
+      }, { t: type, isConfig: configTypes.includes(type) });
       assert.ok(opened.trayOpen, `${type}: edit dialog opened`);
       assert.ok(opened.hasForm, `${type}: edit dialog has fields`);
       assert.ok(opened.help.length > 80, `${type}: help is shown (${opened.help.length} chars)`);
