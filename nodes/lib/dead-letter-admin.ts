@@ -132,7 +132,8 @@ export function replayedMessage(letter: DeadLetter, replay: { by: string; at: st
   msg.payload = letter.payload;
   if (letter.correlationId) msg.correlationId = letter.correlationId;
   if (letter.idempotencyKey) msg.idempotencyKey = letter.idempotencyKey;
-  if (letter.origin?.intake) msg.intake = { source: letter.origin.intake.source, id: letter.origin.intake.id };
+  const origin = letter.origin?.intake;
+  if (origin) msg.intake = { source: origin.source, id: origin.id, ...(origin.part === undefined ? {} : { part: origin.part }) };
   msg.replay = { deadLetterId: letter.id, by: replay.by, at: replay.at, reason: replay.reason };
   return msg;
 }

@@ -1,5 +1,5 @@
 import { errorMessage } from "./errors";
-import { intakeRefOf, intakeStore, notifySettled, settleIntake } from "./intake/settlement";
+import { intakeRefOf, intakeStore, isSplit, notifySettled, settleFinished } from "./intake/settlement";
 import type { LsyncStore } from "./store";
 
 /** What the dead-letter store needs from a failing message. */
@@ -24,7 +24,8 @@ export async function parkFailedMessage(
   attempts = 1,
 ): Promise<number> {
   const intake = intakeRefOf(msg);
-  const sameStore = intake !== null && intakeStore(intake) === store;
+  // A part of a split item cannot end the item on its own (see settleFinished).
+  const sameStore = intake !== null && !isSplit(intake) && intakeStore(intake) === store;
   const payload = msg.payload as { idempotencyKey?: unknown; correlationId?: unknown } | undefined;
   const id = await store.parkDeadLetter({
     ...failedAt,
@@ -35,10 +36,13 @@ export async function parkFailedMessage(
     payload: msg.payload ?? null,
     inboxId: sameStore ? intake.id : null,
     // What the dedupe node took as this message's claim ref: a replay carries it again.
-    origin: { msgId: stringOrNull(msg._msgid), intake: intake ? { source: intake.source, id: intake.id } : null },
+    origin: {
+      msgId: stringOrNull(msg._msgid),
+      intake: intake ? { source: intake.source, id: intake.id, ...(intake.part === undefined ? {} : { part: intake.part }) } : null,
+    },
   });
   if (intake && sameStore) notifySettled(intake);
-  else if (intake) await settleIntake([intake], "dead");
+  else if (intake) await settleFinished(intake, "dead");
   return id;
 }
 

@@ -1,5 +1,6 @@
 import { canonicalValidator, describeErrors, parseSchemaRef, type SchemaRef } from "../lib/canonical/validator";
 import { InputError } from "../lib/errors";
+import { intakeRefOf, splitIntake } from "../lib/intake/settlement";
 import { parseBindings } from "../lib/mapping/bindings";
 import { compileMapping, type Mapper } from "../lib/mapping/mapper";
 import { findProfile, listProfiles, profileSource, profileSchema } from "../lib/mapping/profiles";
@@ -73,8 +74,12 @@ export default function register(RED: NodeAPI): void {
               }
             });
           }
+          // Each part carries its share of the intake item, which settles when all are through.
+          const intake = intakeRefOf(msg);
+          const parts = intake ? splitIntake(intake, objects.length) : null;
           const out = objects.map((object, i) => {
             const m = i === objects.length - 1 ? msg : RED.util.cloneMessage(msg);
+            if (parts && objects.length > 1) m.intake = parts[i];
             const canonical = object as { correlationId?: string; idempotencyKey?: string };
             RED.util.setMessageProperty(m, property, object, true);
             if (canonical.correlationId) m.correlationId = canonical.correlationId;

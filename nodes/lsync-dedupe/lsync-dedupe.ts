@@ -1,7 +1,7 @@
 import { MemoryDedupe, StoreDedupe, type DedupeBackend } from "../lib/dedupe/backends";
 import { DEFAULT_REDIS_URL, RedisDedupe, redisHost } from "../lib/dedupe/redis-dedupe";
 import { InputError } from "../lib/errors";
-import { intakeRefOf, settleIntake } from "../lib/intake/settlement";
+import { intakeRefOf, settleFinished } from "../lib/intake/settlement";
 import { configValue, count, throttledStatus, type Done, type Node, type NodeAPI, type NodeDef, type NodeMessageInFlow, type Send } from "../lib/red";
 import type { LsyncStore } from "../lib/store";
 import type { StoreNode } from "../lsync-store/lsync-store";
@@ -83,7 +83,7 @@ export default function register(RED: NodeAPI): void {
           }
           const intake = intakeRefOf(msg);
           // A resumed intake item carries the same ref as its first run: it passes again.
-          const ref = intake ? `${intake.source}:${intake.id}` : msg._msgid;
+          const ref = intake ? `${intake.source}:${intake.id}${intake.part === undefined ? "" : `#${intake.part}`}` : msg._msgid;
           const claim = await backend.claim(key, ttlMs, ref);
           seen++;
           if (claim.first) {
@@ -92,7 +92,7 @@ export default function register(RED: NodeAPI): void {
             duplicates++;
             msg.duplicateOf = { key, firstSeenAt: new Date(claim.firstSeenAt).toISOString() };
             // The journey of a duplicate ends here, whatever is wired to the second output.
-            if (intake) await settleIntake([intake], "duplicate");
+            if (intake) await settleFinished(intake, "duplicate");
             send([null, msg]);
           }
           const rate = seen ? ((duplicates / seen) * 100).toFixed(1) : "0.0";

@@ -81,8 +81,8 @@ export interface NewDeadLetter {
 export interface DeadLetterOrigin {
   /** `msg._msgid` of the failed message (the dedupe ref of messages without an intake). */
   msgId: string | null;
-  /** `msg.intake` of the failed message (the dedupe ref is `<source>:<id>`). */
-  intake: { source: string; id: number } | null;
+  /** `msg.intake` of the failed message (the dedupe ref is `<source>:<id>[#<part>]`). */
+  intake: { source: string; id: number; part?: string } | null;
 }
 
 /** What `listDeadLetters` selects; every field narrows the list. Newest first. */

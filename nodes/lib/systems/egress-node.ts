@@ -1,6 +1,6 @@
 import { parseSchemaRef } from "../canonical/validator";
 import { InputError } from "../errors";
-import { intakeRefOf, intakeStore, notifySettled, settleIntake } from "../intake/settlement";
+import { intakeRefOf, intakeStore, isSplit, notifySettled, settleFinished } from "../intake/settlement";
 import { parseBindings } from "../mapping/bindings";
 import { compileMapping } from "../mapping/mapper";
 import { findProfile, profileSchema, profileSource } from "../mapping/profiles";
@@ -132,7 +132,7 @@ export function registerEgressNode(RED: NodeAPI, type: string, system: Operation
         const body = await mapper.map(canonical, { bindings });
         if (body === undefined) {
           // Not this system's business (e.g. a weigh scan for the ERP): nothing to send.
-          if (settle) await settleIntake([intake], "done");
+          if (settle) await settleFinished(intake, "done");
           msg.egress = { ...(msg.egress as object | undefined), [system]: "not applicable" };
           return;
         }
@@ -142,12 +142,15 @@ export function registerEgressNode(RED: NodeAPI, type: string, system: Operation
           correlationId: typeof canonical.correlationId === "string" ? canonical.correlationId : null,
           body,
         };
-        if (settle && intakeStore(intake) === store) {
+        if (settle && !isSplit(intake) && intakeStore(intake) === store) {
+          // The call and the end of the intake item in one transaction: a crash cannot split them.
           await store.enqueueOutbox([row], [intake.id]);
           notifySettled(intake);
         } else {
+          // Parts of a split item settle it when the last one is through; until then a crash
+          // resumes the whole item and the outbox key keeps this call from being queued twice.
           await store.enqueueOutbox([row]);
-          if (settle) await settleIntake([intake], "done");
+          if (settle) await settleFinished(intake, "done");
         }
         queued++;
         dispatcher.notifyEnqueued(1);

@@ -79,4 +79,20 @@ describe("lsync-canonical-map", () => {
     await waitFor("mapped message", () => out.length === 1);
     assert.deepEqual(JSON.parse(JSON.stringify(out[0]!.data)), { seq: 5, site: "DC9" });
   });
+
+  it("a document mapped to several objects sends each with its share of the intake item", async () => {
+    await helper.load(
+      [mapNode],
+      flow({ profile: "custom", expression: "items.{\"n\": $}", inputFormat: "json", target: "", validate: false }),
+    );
+    const out = collect("out");
+    getNode("map").receive({ payload: '{"items": [1, 2, 3]}', intake: { source: "scan-in", id: 7 } } as Msg);
+    await waitFor("three messages", () => out.length === 3);
+    const intakes = out.map((m) => JSON.parse(JSON.stringify(m.intake)) as { part: string; share: number[] });
+    assert.deepEqual(
+      intakes.map((i) => [i.part, i.share]),
+      [["0", [1, 3]], ["1", [1, 3]], ["2", [1, 3]]],
+      "each part knows it is one third of item 7",
+    );
+  });
 });
