@@ -13,7 +13,9 @@ const USAGE = `usage: lsync-flows <command> [options]
   pull      --url <editor> [--dir flows]           one file per tab + config.json, credentials never
   diff      --url <editor> [--dir flows]           per node; exit 1 when different
   validate  --env <name> [--url <editor>] [--dir]  node types, \${VAR}s, literals, schema versions
-  push      --url <editor> --env <name> [--dry-run] [--deployment-type full|nodes|flows] [--rev <rev>]
+  push      --url <editor> --env <name> [--dry-run] [--deployment-type full|nodes|flows] [--rev <rev>] [--force]
+            validates, shows the diff, deploys onto the rev it diffed (or --rev); --force deploys
+            with no flow differences (to send changed credential references)
   contract  --env <name> [--dir flows] [--contracts contracts]   recorded vendor shapes vs the profiles
   env       --env <name> [--dir flows]             the environment file resolved from this shell
 
@@ -30,6 +32,7 @@ async function main(argv: string[]): Promise<number> {
       env: { type: "string" },
       token: { type: "string" },
       "dry-run": { type: "boolean", default: false },
+      force: { type: "boolean", default: false },
       "deployment-type": { type: "string", default: "full" },
       rev: { type: "string" },
       contracts: { type: "string", default: "contracts" },
@@ -62,7 +65,7 @@ async function main(argv: string[]): Promise<number> {
       const type = values["deployment-type"] as DeploymentType;
       if (!DEPLOYMENT_TYPES.includes(type)) throw new UsageError(`--deployment-type must be one of ${DEPLOYMENT_TYPES.join(", ")}`);
       return commands.push(
-        { dir, env: need("env"), target: target(need("url")), dryRun: values["dry-run"], deploymentType: type, color, ...(values.rev ? { rev: values.rev } : {}) },
+        { dir, env: need("env"), target: target(need("url")), dryRun: values["dry-run"], force: values.force, deploymentType: type, color, ...(values.rev ? { rev: values.rev } : {}) },
         print,
       );
     }

@@ -95,7 +95,7 @@ export async function deployPlan(plan: PushPlan, deploymentType: DeploymentType)
 }
 
 export async function push(
-  opts: { dir: string; env: string; target: Target; dryRun?: boolean; deploymentType?: DeploymentType; rev?: string; color?: boolean },
+  opts: { dir: string; env: string; target: Target; dryRun?: boolean; deploymentType?: DeploymentType; rev?: string; force?: boolean; color?: boolean },
   print: Print,
 ): Promise<number> {
   const plan = await planPush(opts);
@@ -108,8 +108,10 @@ export async function push(
   if (opts.rev) plan.remote = { ...plan.remote, rev: opts.rev };
   print(`${opts.dir}/ -> ${opts.target.url} (environment "${opts.env}", rev ${plan.remote.rev}):`);
   formatDiff(plan.diff, plan.local.nodes, plan.remote.flows, opts.color).forEach(print);
-  if (isEmptyDiff(plan.diff) && !Object.keys(plan.local.credentials).length) {
-    print("nothing to deploy");
+  // Credential references go with every deploy but are invisible in a diff (the target never shows
+  // credentials): after changing only environments/credentials.json, --force sends them.
+  if (isEmptyDiff(plan.diff) && !opts.force) {
+    print(`nothing to deploy${Object.keys(plan.local.credentials).length ? " (credential references alone are sent with --force)" : ""}`);
     return EXIT.ok;
   }
   if (opts.dryRun) {

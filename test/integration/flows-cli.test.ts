@@ -245,6 +245,9 @@ describe("lsync-flows: dev to prod", { timeout: 300_000 }, () => {
     const again = await runCli(["diff", "--url", prod.editorUrl, "--dir", flowsDir]);
     assert.equal(again.code, 0, again.out);
     assert.match(again.out, /no differences/);
+    const idle = await runCli(["push", "--url", prod.editorUrl, "--env", "prod", "--dir", flowsDir]);
+    assert.equal(idle.code, 0, idle.out);
+    assert.match(idle.out, /nothing to deploy \(credential references alone are sent with --force\)/);
 
     // The redeployed intake subscribes again; then scans go to prod's broker.
     await waitFor(async () => subscriptions(prod), (n) => n > subscribedBefore, 30_000, "prod's intake to subscribe after the deploy");
