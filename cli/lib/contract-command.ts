@@ -1,24 +1,32 @@
 /** `lsync-flows contract`: the contract check over every endpoint configured in flows/. */
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { compareContract, profileAst, schemaTypeAt, type ContractFinding } from "./contract";
+import { compareContract, compareFields, openApiFields, profileAst, schemaTypeAt, type ContractFinding } from "./contract";
 import { EXIT, type Print } from "./commands";
 import { readEnvFile } from "./env-file";
 import { readLocalFlows } from "./flows-dir";
 import { mappingProfiles, packageRoot } from "./package-info";
 
-/** contracts/<system>/<operation>.json: one recorded shape and the profile that must fit it. */
+/**
+ * contracts/<system>/<operation>.json: the profile that must fit the system, and the system's
+ * shape as a recorded sample, an OpenAPI document (JSON, beside it) and schema pointer, or both.
+ * Other JSON files in the folder (the OpenAPI documents) have no "profile" and are not contracts.
+ */
 export interface ContractFile {
   system: string;
   profile: string;
   direction: "inbound" | "outbound";
   /** Where the sample was recorded (vendor documentation, simulator call, production capture). */
   recordedFrom?: string;
-  sample: unknown;
+  sample?: unknown;
+  /** File name of an OpenAPI 3 document (JSON) in the same folder, and the schema in it. */
+  openapi?: string;
+  schema?: string;
 }
 
 export interface ContractResult {
   system: string;
+  /** The contract file, and "(OpenAPI <file><pointer>)" when the shape came from there. */
   file: string;
   profile: string;
   findings: ContractFinding[];
@@ -43,12 +51,22 @@ export function checkContracts(opts: { dir: string; contractsDir: string }): { r
     for (const f of files) {
       const path = join(folder, f);
       const contract = JSON.parse(readFileSync(path, "utf8")) as ContractFile;
+      if (typeof contract.profile !== "string") continue; // an OpenAPI document a contract points at
       const profile = profiles.get(contract.profile);
       if (!profile) throw new Error(`${path}: profile "${contract.profile}" is not in canonical/profiles/profiles.json`);
       const ast = profileAst(readFileSync(join(root, "canonical", "profiles", profile.file), "utf8"));
       const [name, major] = (profile.canonical ?? "").split("/");
       const schemaType = schemaTypeAt(schemas, `${name}.v${major}.json`);
-      results.push({ system, file: path, profile: contract.profile, findings: compareContract(contract.direction, ast, contract.sample, schemaType) });
+      if (contract.sample === undefined && !contract.openapi) throw new Error(`${path}: give a recorded "sample", or "openapi" and "schema"`);
+      if (contract.sample !== undefined) {
+        results.push({ system, file: path, profile: contract.profile, findings: compareContract(contract.direction, ast, contract.sample, schemaType) });
+      }
+      if (contract.openapi) {
+        if (!contract.schema) throw new Error(`${path}: "openapi" needs "schema", a pointer such as #/components/schemas/Event`);
+        const doc = JSON.parse(readFileSync(join(folder, contract.openapi), "utf8")) as unknown;
+        const fields = openApiFields(doc, contract.schema);
+        results.push({ system, file: `${path} (OpenAPI ${contract.openapi}${contract.schema})`, profile: contract.profile, findings: compareFields(contract.direction, ast, fields, schemaType) });
+      }
     }
   }
   return { results, systems, uncovered };

@@ -213,20 +213,64 @@ export interface ContractFinding {
  * Outbound: every field the profile writes must be in the system's recorded shape, with the same
  * type when both sides know it. Inbound: every path the profile reads must still be sent.
  */
-export function compareContract(direction: "inbound" | "outbound", profile: AstNode, sample: unknown, schemaType?: (path: string) => JsonType | "unknown"): ContractFinding[] {
-  const recorded = sampleFields(sample);
+export function compareFields(
+  direction: "inbound" | "outbound",
+  profile: AstNode,
+  recorded: Map<string, JsonType | "unknown">,
+  schemaType?: (path: string) => JsonType | "unknown",
+): ContractFinding[] {
   const findings: ContractFinding[] = [];
   if (direction === "outbound") {
     for (const [field, type] of fieldsWritten(profile, schemaType)) {
       const actual = recorded.get(field);
       if (!actual) findings.push({ kind: "removed", field, expected: type });
-      else if (type !== "unknown" && actual !== "null" && actual !== type) findings.push({ kind: "retyped", field, expected: type, actual });
+      else if (type !== "unknown" && actual !== "unknown" && actual !== "null" && actual !== type) findings.push({ kind: "retyped", field, expected: type, actual });
     }
   } else {
     // A path the profile reads that the recorded message does not carry: the vendor stopped sending it.
     for (const field of fieldsRead(profile)) if (!recorded.has(field)) findings.push({ kind: "removed", field });
   }
   return findings;
+}
+
+/** compareFields against a recorded sample message. */
+export function compareContract(direction: "inbound" | "outbound", profile: AstNode, sample: unknown, schemaType?: (path: string) => JsonType | "unknown"): ContractFinding[] {
+  return compareFields(direction, profile, sampleFields(sample), schemaType);
+}
+
+/**
+ * The fields an OpenAPI (3.x, JSON) schema object describes, as path -> JSON type: properties,
+ * nested objects, array items merged under the array, local $refs and allOf followed. A field
+ * whose type the document leaves open (oneOf, no type) is "unknown", so only its presence counts.
+ */
+export function openApiFields(doc: unknown, pointer: string): Map<string, JsonType | "unknown"> {
+  type S = { type?: string | string[]; $ref?: string; properties?: Record<string, S>; items?: S; allOf?: S[]; enum?: unknown[] };
+  const at = (ref: string): S | undefined => {
+    let cur: unknown = doc;
+    for (const part of ref.replace(/^#\/?/, "").split("/").filter(Boolean)) cur = (cur as Record<string, unknown> | undefined)?.[part.replace(/~1/g, "/").replace(/~0/g, "~")];
+    return cur as S | undefined;
+  };
+  const root = at(pointer);
+  if (!root) throw new Error(`the OpenAPI document has nothing at ${pointer}`);
+  const out = new Map<string, JsonType | "unknown">();
+  const typeOfSchema = (s: S): JsonType | "unknown" => {
+    const t = Array.isArray(s.type) ? s.type.filter((x) => x !== "null") : s.type ? [s.type] : [];
+    if (t.length === 1) return t[0] === "integer" ? "number" : (t[0] as JsonType);
+    if (s.properties || s.allOf) return "object";
+    if (s.enum?.length && s.enum.every((v) => typeof v === "string")) return "string";
+    return "unknown";
+  };
+  const visit = (schema: S, path: string, depth: number): void => {
+    if (depth > 20) return;
+    let s = schema;
+    for (let guard = 0; s.$ref && guard < 10; guard++) s = at(s.$ref) ?? {};
+    if (path && !out.has(path)) out.set(path, typeOfSchema(s));
+    for (const part of s.allOf ?? []) visit(part, path, depth + 1);
+    for (const [k, v] of Object.entries(s.properties ?? {})) visit(v, path ? `${path}.${k}` : k, depth + 1);
+    if (s.items) visit(s.items, path, depth + 1);
+  };
+  visit(root, "", 0);
+  return out;
 }
 
 type JsonSchema = { type?: string | string[]; const?: unknown; enum?: unknown[]; $ref?: string; properties?: Record<string, JsonSchema>; items?: JsonSchema; $defs?: Record<string, JsonSchema> };

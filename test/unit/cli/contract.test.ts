@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { compareContract, fieldsRead, fieldsWritten, profileAst, sampleFields } from "../../../cli/lib/contract";
+import { compareContract, compareFields, fieldsRead, fieldsWritten, openApiFields, profileAst, sampleFields } from "../../../cli/lib/contract";
 import { checkContracts, contract } from "../../../cli/lib/contract-command";
 
 const REPO = resolve(__dirname, "..", "..", "..");
@@ -68,7 +68,8 @@ describe("lsync-flows contract", () => {
 
   it("the shipped contracts fit the shipped profiles; systems without a contract are listed", () => {
     const { results, uncovered } = checkContracts({ dir: join(REPO, "flows"), contractsDir: join(REPO, "contracts") });
-    assert.deepEqual(results.map((r) => [r.system, r.profile, r.findings.length]), [["ERP", "erp-goods-movement-item", 0], ["TMS", "tms-load-execution-event", 0]]);
+    assert.deepEqual(results.map((r) => [r.system, r.profile, r.findings.length]), [["ERP", "erp-goods-movement-item", 0], ["TMS", "tms-load-execution-event", 0], ["TMS", "tms-load-execution-event", 0]]);
+    assert.match(results[2]!.file, /\(OpenAPI tms-api\.openapi\.json#\/components\/schemas\/ExecutionEvent\)/);
     assert.ok(uncovered.includes("WMS"));
   });
 
@@ -78,10 +79,50 @@ describe("lsync-flows contract", () => {
     const recorded = JSON.parse(readFileSync(join(REPO, "contracts/tms/load-execution-update.json"), "utf8")) as { sample: Record<string, unknown> };
     recorded.sample.eventId = 42;
     writeFileSync(join(dir, "load-execution-update.json"), JSON.stringify(recorded));
+    writeFileSync(join(dir, "tms-api.openapi.json"), readFileSync(join(REPO, "contracts/tms/tms-api.openapi.json")));
     const lines: string[] = [];
     const code = await contract({ dir: join(REPO, "flows"), env: "prod", contractsDir: join(root, "contracts") }, (l) => lines.push(l));
     assert.equal(code, 1);
     assert.match(lines.join("\n"), /TMS \(TMS_URL=\$\{PROD_TMS_URL\}\) .*load-execution-update\.json vs profile tms-load-execution-event: 1 problem/);
+    assert.match(lines.join("\n"), /OpenAPI tms-api\.openapi\.json#\/components\/schemas\/ExecutionEvent\) vs profile tms-load-execution-event: fits/);
     assert.match(lines.join("\n"), /retyped: eventId is number in the recorded shape; the profile gives string/);
+  });
+});
+
+describe("OpenAPI documents", () => {
+  const doc = JSON.parse(readFileSync(join(REPO, "contracts/tms/tms-api.openapi.json"), "utf8")) as {
+    components: { schemas: Record<string, { properties: Record<string, unknown> }> };
+  };
+
+  it("fields and types from a schema, following $ref, allOf and array items", () => {
+    const fields = openApiFields(
+      {
+        components: {
+          schemas: {
+            Base: { type: "object", properties: { id: { type: "integer" } } },
+            Event: { allOf: [{ $ref: "#/components/schemas/Base" }, { properties: { tags: { type: "array", items: { properties: { k: { type: "string" } } } }, any: {} } }] },
+          },
+        },
+      },
+      "#/components/schemas/Event",
+    );
+    assert.deepEqual([...fields], [["id", "number"], ["tags", "array"], ["tags.k", "string"], ["any", "unknown"]]);
+  });
+
+  it("the shipped TMS document fits the profile; a removed and a retyped property are reported", () => {
+    const pointer = "#/components/schemas/ExecutionEvent";
+    assert.deepEqual(compareFields("outbound", tmsProfile(), openApiFields(doc, pointer)), []);
+    const changed = structuredClone(doc);
+    const props = changed.components.schemas.ExecutionEvent!.properties;
+    delete props.correlationId;
+    props.quantity = { type: "string" };
+    assert.deepEqual(compareFields("outbound", tmsProfile(), openApiFields(changed, pointer)), [
+      { kind: "retyped", field: "quantity", expected: "number", actual: "string" },
+      { kind: "removed", field: "correlationId", expected: "unknown" },
+    ]);
+  });
+
+  it("a pointer to nothing is an error naming it", () => {
+    assert.throws(() => openApiFields(doc, "#/components/schemas/Nope"), /nothing at #\/components\/schemas\/Nope/);
   });
 });
