@@ -47,7 +47,8 @@ const STRUCTURAL = new Set(["tab", "group", "subflow", "junction", "unknown"]);
 const BUILT_IN_ENV = /^NR_[A-Z_]+$/;
 
 const SECRET_NAME = /(password|passwd|passphrase|secret|token|apikey|api_key|privatekey|private_key|clientsecret)$/i;
-const HOST_NAME = /(^|_)(host|hostname|server|url|baseurl|tokenurl|brokerurl|uri)$/i;
+/** Properties that hold a host (core mqtt-broker's "broker" too; a reference to a config node is skipped before). */
+const HOST_NAME = /(^|_)(host|hostname|server|broker|url|baseurl|tokenurl|brokerurl|uri)$/i;
 const SECRET_VALUE: Array<[RegExp, string]> = [
   [/-----BEGIN [A-Z ]*PRIVATE KEY-----/, "a private key"],
   [/\bBearer\s+[A-Za-z0-9._~+/-]{8,}/i, "a bearer token"],
@@ -130,7 +131,7 @@ export function validateFlows(input: ValidateInput): Problem[] {
         else if (secret) add("literal-secret", n, path, `the value holds ${secret[1]}: move it to the environment and reference it as \${VAR}`);
         else if (URL.test(text)) add("literal-url", n, path, `hard-coded URL ${URL.exec(text)![0]}: use \${VAR} from the environment file`);
         else if (IPV4.test(text)) add("literal-host", n, path, `hard-coded IP address ${IPV4.exec(text)![0]}: use \${VAR} from the environment file`);
-        else if (HOST_NAME.test(name) && !/^[A-Za-z_][A-Za-z0-9_]*Type$/.test(name)) add("literal-host", n, path, `hard-coded host "${text}": use \${VAR} from the environment file`);
+        else if (HOST_NAME.test(name)) add("literal-host", n, path, `hard-coded host "${text}": use \${VAR} from the environment file`);
       }
     }
     // Canonical schemas and profiles the flow names must exist in this package.

@@ -90,6 +90,7 @@ describe("validate", () => {
       assert.deepEqual(rules({ url: "https://tms.acme.example/api" }), ["literal-url url"]);
       assert.deepEqual(rules({ target: "10.1.2.3:8443" }), ["literal-host target"]);
       assert.deepEqual(rules({ host: "erp-prod-01" }), ["literal-host host"]);
+      assert.deepEqual(rules({ broker: "mosquitto.plant.local" }), ["literal-host broker"]);
     });
 
     it("secrets by property name and by what the value looks like", () => {
