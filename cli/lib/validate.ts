@@ -78,6 +78,17 @@ function scopedEnvNames(nodes: FlowNode[]): Set<string> {
   return names;
 }
 
+/** Whether a literal value (under the property `name`) is one that belongs in the environment, and why. */
+function literalProblem(name: string, text: string): [Rule, string] | undefined {
+  const secret = SECRET_VALUE.find(([re]) => re.test(text));
+  if (SECRET_NAME.test(name)) return ["literal-secret", `a literal secret is written into the flow: use \${VAR} here (or a credential field with a reference)`];
+  if (secret) return ["literal-secret", `the value holds ${secret[1]}: move it to the environment and reference it as \${VAR}`];
+  if (URL.test(text)) return ["literal-url", `hard-coded URL ${URL.exec(text)![0]}: use \${VAR} from the environment file`];
+  if (IPV4.test(text)) return ["literal-host", `hard-coded IP address ${IPV4.exec(text)![0]}: use \${VAR} from the environment file`];
+  if (HOST_NAME.test(name)) return ["literal-host", `hard-coded host "${text}": use \${VAR} from the environment file`];
+  return undefined;
+}
+
 export function validateFlows(input: ValidateInput): Problem[] {
   const { nodes } = input;
   const byId = indexById(nodes);
@@ -125,13 +136,17 @@ export function validateFlows(input: ValidateInput): Problem[] {
           continue;
         }
         if (!text.trim() || byId.has(text)) continue; // empty, or a reference to another node
-        const name = lastKey(path);
-        const secret = SECRET_VALUE.find(([re]) => re.test(text));
-        if (SECRET_NAME.test(name)) add("literal-secret", n, path, `a literal secret is written into the flow: use \${VAR} here (or a credential field with a reference)`);
-        else if (secret) add("literal-secret", n, path, `the value holds ${secret[1]}: move it to the environment and reference it as \${VAR}`);
-        else if (URL.test(text)) add("literal-url", n, path, `hard-coded URL ${URL.exec(text)![0]}: use \${VAR} from the environment file`);
-        else if (IPV4.test(text)) add("literal-host", n, path, `hard-coded IP address ${IPV4.exec(text)![0]}: use \${VAR} from the environment file`);
-        else if (HOST_NAME.test(name)) add("literal-host", n, path, `hard-coded host "${text}": use \${VAR} from the environment file`);
+        const found = literalProblem(lastKey(path), text);
+        if (found) add(found[0], n, path, found[1]);
+      }
+    }
+    // Tab, subflow and group env entries: a string value is a literal like any other; an "env" one names a variable.
+    for (const [i, e] of ((Array.isArray(n.env) ? n.env : []) as Array<{ name?: string; value?: unknown; type?: string }>).entries()) {
+      const path = `env[${i}] ${e.name ?? ""}`.trim();
+      if (e.type === "env" && typeof e.value === "string" && input.env && !defined(e.value)) add("env-var", n, path, `environment variable ${e.value} is not defined in ${envFileName}`);
+      if ((e.type === "str" || e.type === undefined) && typeof e.value === "string" && e.value.trim() && !WHOLE_ENV.test(e.value)) {
+        const found = literalProblem(e.name ?? "", e.value);
+        if (found) add(found[0], n, path, found[1]);
       }
     }
     // Canonical schemas and profiles the flow names must exist in this package.

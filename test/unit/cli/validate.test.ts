@@ -105,6 +105,11 @@ describe("validate", () => {
       assert.deepEqual(check([{ id: "k1", type: "comment", z: "t1", name: "http://10.0.0.1", info: "password: x", x: 1, y: 1, wires: [] }]), []);
     });
 
+    it("in tab env entries too: a literal secret, and an env-typed entry naming an undefined variable", () => {
+      const envTab: FlowNode = { ...tab, id: "t9", label: "Portal", env: [{ name: "PORTAL_TOKEN", value: "abc123", type: "str" }, { name: "SITE", value: "PORTAL_SITE", type: "env" }, { name: "OK", value: "${TMS_URL}", type: "str" }] };
+      assert.deepEqual(check([envTab]).map((p) => `${p.rule} ${p.nodeId} ${p.property}`), ["literal-secret t9 env[0] PORTAL_TOKEN", "env-var t9 env[1] SITE"]);
+    });
+
     it("a credential reference must be a reference, defined in the environment", () => {
       const found = check([tms], { credentials: { ep1: { apiKey: "sk_live_123", token: "${API_KEY}", password: "${MISSING}" } } });
       assert.deepEqual(lines(found), [
