@@ -1,5 +1,6 @@
 import mqtt, { type IClientOptions, type MqttClient, type Packet } from "mqtt";
 import type { InboxItem, LsyncStore } from "../store";
+import { InFlightWindow } from "./in-flight";
 import { registerIntake } from "./settlement";
 
 export interface MqttIntakeOptions {
@@ -41,14 +42,14 @@ export interface IntakeState {
  */
 export class DurableMqttIntake {
   private client: MqttClient | null = null;
-  private inFlight = new Set<number>();
-  private waiting: Array<() => void> = [];
+  private readonly inFlight: InFlightWindow;
   private takenIn = 0;
   private connection: IntakeState["connection"] = "connecting";
   private stopped = false;
   private readonly unregister: () => void;
 
   constructor(private readonly options: MqttIntakeOptions) {
+    this.inFlight = new InFlightWindow(options.maxInFlight);
     this.unregister = registerIntake(options.source, options.store, (id) => this.release(id));
   }
 
@@ -124,15 +125,12 @@ export class DurableMqttIntake {
 
   /** Resolves when the in-flight window has room. */
   private capacity(): Promise<void> {
-    if (this.inFlight.size < this.options.maxInFlight || this.stopped) return Promise.resolve();
-    this.report();
-    return new Promise((resolve) => this.waiting.push(resolve));
+    if (this.inFlight.full && !this.stopped) this.report();
+    return this.inFlight.room();
   }
 
   private release(id: number): void {
-    if (!this.inFlight.delete(id)) return;
-    const next = this.waiting.shift();
-    if (next) next();
+    if (!this.inFlight.release(id)) return;
     if (this.inFlight.size === 0 || this.takenIn % 100 === 0) this.report();
   }
 
@@ -141,7 +139,7 @@ export class DurableMqttIntake {
       connection: this.connection,
       takenIn: this.takenIn,
       inFlight: this.inFlight.size,
-      paused: this.waiting.length > 0,
+      paused: this.inFlight.holding,
     };
   }
 
@@ -152,7 +150,7 @@ export class DurableMqttIntake {
   async stop(): Promise<void> {
     this.stopped = true;
     this.unregister();
-    for (const resolve of this.waiting.splice(0)) resolve();
+    this.inFlight.close();
     const client = this.client;
     this.client = null;
     this.connection = "closed";
