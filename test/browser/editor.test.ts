@@ -20,8 +20,10 @@ const OUR_TYPES = [
   "lsync-dead-letter",
   "lsync-replay",
   "lsync-x12",
+  "lsync-sftp-in",
+  "lsync-sftp-out",
 ];
-const OUR_CONFIG_TYPES = ["lsync-store", "lsync-broker", "lsync-endpoint"];
+const OUR_CONFIG_TYPES = ["lsync-store", "lsync-broker", "lsync-endpoint", "lsync-sftp-server"];
 
 const skip = existsSync(CHROMIUM)
   ? false
@@ -92,7 +94,7 @@ describe("editor in Chromium", { skip, timeout: 180_000 }, () => {
           sidebar: { help: { show: (type: string) => void } };
         };
         const RED = (window as unknown as { RED: EditorRED }).RED;
-        const isConfig = t === "lsync-store" || t === "lsync-broker" || t === "lsync-endpoint";
+        const isConfig = t === "lsync-store" || t === "lsync-broker" || t === "lsync-endpoint" || t === "lsync-sftp-server";
         let node = RED.nodes.filterNodes({ type: t })[0];
         if (isConfig) {
           RED.editor.editConfig("", t, node ? node.id : "_ADD_");
@@ -103,7 +105,18 @@ describe("editor in Chromium", { skip, timeout: 180_000 }, () => {
             RED.nodes.eachConfig((c) => {
               if (c.type === "lsync-store") store ??= c.id;
             });
-            RED.view.importNodes([{ id: `test-${t}`, type: t, x: 200, y: 400, z: RED.workspaces.active(), wires: [], ...(store ? { store } : {}) }]);
+            // The SFTP nodes need a server config, which no shipped flow has: add one (it only has to be valid).
+            let server: string | undefined;
+            if (t.startsWith("lsync-sftp-")) {
+              RED.nodes.eachConfig((c) => {
+                if (c.type === "lsync-sftp-server") server ??= c.id;
+              });
+              if (!server) {
+                server = "test-sftp-server";
+                RED.view.importNodes([{ id: server, type: "lsync-sftp-server", host: "127.0.0.1", port: 22, username: "lsync" }]);
+              }
+            }
+            RED.view.importNodes([{ id: `test-${t}`, type: t, x: 200, y: 400 + (server ? 60 : 0) * (t.endsWith("out") ? 2 : 1), z: RED.workspaces.active(), wires: [], ...(store ? { store } : {}), ...(server ? { server } : {}) }]);
             node = RED.nodes.filterNodes({ type: t })[0];
           }
           RED.editor.edit(RED.nodes.node(node!.id));
