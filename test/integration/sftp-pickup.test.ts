@@ -178,6 +178,7 @@ describe("SFTP pickup and drop on OpenSSH", { skip: sshdSkip(), timeout: 120_000
     await assert.rejects(crashing.poll(), /killed after record/);
     await crashing.stop();
     assert.deepEqual(t.list("processing"), ["inv.edi"]);
+    assert.deepEqual(t.acks(), []);
     assert.equal(t.emitted.length, 0);
 
     const restarted = t.make();
@@ -185,6 +186,7 @@ describe("SFTP pickup and drop on OpenSSH", { skip: sshdSkip(), timeout: 120_000
     const reports = await restarted.poll();
     assert.deepEqual(reports.map((r) => [r.outcome, r.records]), [["recovered", 0]]);
     assert.deepEqual(t.emitted.map((e) => [e.item.key, e.resumed]), [["inv.edi#000000124/124/0001", true]]);
+    assert.deepEqual(t.acks(), ["inv.edi.997"], "the 997 the stopped run did not write");
     assert.deepEqual(t.list("archive"), ["inv.edi"]);
     assert.deepEqual(t.list("processing"), []);
     // And a further poll finds nothing more to do.

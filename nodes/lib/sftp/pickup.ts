@@ -156,9 +156,11 @@ export class SftpPickup {
       // Taken in before: by an earlier run that stopped before archiving (its records are in the
       // inbox), or the same content dropped again.
       const sameFile = recovering && known.name === name;
+      // Its 997 may not have been written before the stop: written now (once per name, same numbers).
+      const ack997 = sameFile ? await this.writeAck(remote, name, content, known.id) : null;
       const movedTo = await this.moveAside(remote, claimed, folders.archive, name, sha256);
       if (!sameFile) this.counts.duplicates++;
-      return this.finish({ ...base, format: null, outcome: sameFile ? "recovered" : "duplicate", records: 0, movedTo, ack997: null,
+      return this.finish({ ...base, format: null, outcome: sameFile ? "recovered" : "duplicate", records: 0, movedTo, ack997,
         reason: sameFile ? null : `same content as ${known.name}, taken in ${new Date(known.takenAt).toISOString()}` });
     }
 
@@ -190,11 +192,20 @@ export class SftpPickup {
       this.options.emit({ ...items[i]!, id, receivedAt }, false);
     });
     this.counts.takenIn++;
-    // The 997 is numbered from the ledger row, so a redo after a crash writes the same one.
-    const ack997 = reading.format === "x12" ? readFileRecords(name, content, { ...this.options.read, ackControlNumber: taken.file.id }).ack997 : null;
-    if (ack997 && folders.ack) await dropFile(remote, folders.ack, `${name}.997`, Buffer.from(ack997));
+    const ack997 = await this.writeAck(remote, name, content, taken.file.id);
     const movedTo = await this.moveAside(remote, claimed, folders.archive, name, sha256);
     return this.finish({ ...base, format: reading.format, outcome: "taken-in", records: items.length, movedTo, ack997 });
+  }
+
+  /**
+   * The 997 of a file taken in, numbered from its ledger row so that a redo after a crash builds
+   * the same one; written once per file name. Null for CSV.
+   */
+  private async writeAck(remote: RemoteFiles, name: string, content: Buffer, ledgerId: number): Promise<string | null> {
+    const reading = readFileRecords(name, content, { ...this.options.read, ackControlNumber: ledgerId });
+    if (reading.format !== "x12" || !reading.ack997) return null;
+    if (this.options.folders.ack) await dropFile(remote, this.options.folders.ack, `${name}.997`, Buffer.from(reading.ack997));
+    return reading.ack997;
   }
 
   private finish(report: FileReport): FileReport {
