@@ -74,7 +74,7 @@ describe("SFTP nodes on OpenSSH", { skip: sshdSkip(), timeout: 120_000 }, () => 
     await waitFor("three file reports", () => files().length === 3, 15_000);
     await waitFor("the dead letter", () => (recorded.get("parked") ?? []).length === 1);
 
-    assert.deepEqual(records().map((m) => m.idempotencyKey), ["a-settlement.csv#line2", "a-settlement.csv#line3", "b-invoice.edi#000000124/124/0001"]);
+    assert.deepEqual(records().map((m) => m.idempotencyKey), ["a-settlement.csv#line2", "a-settlement.csv#line3", "X12|02:ODFL|000000124|ODFL|124|0001"]);
     const first = records()[0]!;
     assert.deepEqual(first.payload, { invoice: "INV-7", amount: "10.00" });
     assert.deepEqual(first.file, { name: "a-settlement.csv", sha256: sha256Hex(Buffer.from(CSV)), format: "csv", line: 2 });

@@ -185,7 +185,7 @@ describe("SFTP pickup and drop on OpenSSH", { skip: sshdSkip(), timeout: 120_000
     assert.equal(await restarted.resume(), 1);
     const reports = await restarted.poll();
     assert.deepEqual(reports.map((r) => [r.outcome, r.records]), [["recovered", 0]]);
-    assert.deepEqual(t.emitted.map((e) => [e.item.key, e.resumed]), [["inv.edi#000000124/124/0001", true]]);
+    assert.deepEqual(t.emitted.map((e) => [e.item.key, e.resumed]), [["X12|02:ODFL|000000124|ODFL|124|0001", true]]);
     assert.deepEqual(t.acks(), ["inv.edi.997"], "the 997 the stopped run did not write");
     assert.deepEqual(t.list("archive"), ["inv.edi"]);
     assert.deepEqual(t.list("processing"), []);

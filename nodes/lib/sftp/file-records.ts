@@ -9,7 +9,7 @@ import { parseCsv } from "./csv";
 export type FileFormat = "x12" | "csv";
 
 export interface FileRecordItem {
-  /** Stable per file and record: `<file name>#<ISA13>/<GS06>/<ST02>` or `<file name>#line<n>`. */
+  /** Stable per record: `X12|<ISA05>:<ISA06>|<ISA13>|<GS02>|<GS06>|<ST02>` or `<file name>#line<n>`. */
   key: string;
   /** The record as JSON text (what the inbox keeps and the node emits parsed). */
   payload: string;
@@ -59,7 +59,9 @@ function readX12(name: string, content: Buffer, options: ReadOptions): FileReadi
   for (const group of groups) {
     for (const tx of group.transactions) {
       records.push({
-        key: `${name}#${interchange.controlNumber}/${group.controlNumber}/${tx.controlNumber}`,
+        // Domain §1.7: an interchange is the same one by sender and ISA13, a transaction set by GS02, GS06
+        // and ST02, whatever file it came in: a partner re-sending it under a new name gives the same key.
+        key: `X12|${interchange.senderQualifier}:${interchange.senderId.trim()}|${interchange.controlNumber}|${group.senderId}|${group.controlNumber}|${tx.controlNumber}`,
         payload: JSON.stringify({
           set: tx.set,
           controlNumber: tx.controlNumber,
