@@ -262,6 +262,37 @@ export function storeContract<S extends ContractStore>(factory: StoreFactory<S>)
     });
   });
 
+  describe(`${name} SFTP file ledger`, () => {
+    const file = (sha256: string, scope = "sftp-in-1") => ({ scope, name: `inv-${sha256}.csv`, sha256 });
+
+    it("takeInFile records the file and its inbox rows together; the same content again adds nothing", async () => {
+      const { store } = await fresh();
+      assert.equal(await store.fileByHash("sftp-in-1", "aa"), null);
+      const first = await store.takeInFile(file("aa"), [item("r1", "sftp-in-1"), item("r2", "sftp-in-1")]);
+      assert.equal(first.duplicate, false);
+      assert.equal(first.ids.length, 2);
+      assert.ok(first.ids[0]! < first.ids[1]!);
+      assert.equal(first.file.records, 2);
+      const again = await store.takeInFile({ ...file("aa"), name: "renamed.csv" }, [item("r1", "sftp-in-1")]);
+      assert.equal(again.duplicate, true);
+      assert.deepEqual(again.ids, []);
+      assert.equal(again.file.id, first.file.id);
+      assert.equal(again.file.name, "inv-aa.csv");
+      assert.deepEqual((await store.pendingInbox("sftp-in-1", 10)).map((p) => p.key), ["r1", "r2"]);
+      assert.deepEqual(await store.fileByHash("sftp-in-1", "aa"), first.file);
+    });
+
+    it("the ledger is per scope, and a file with no records is still recorded", async () => {
+      const { store } = await fresh();
+      const a = await store.takeInFile(file("bb", "node-a"), []);
+      const b = await store.takeInFile(file("bb", "node-b"), [item("x", "node-b")]);
+      assert.equal(a.duplicate, false);
+      assert.equal(b.duplicate, false);
+      assert.notEqual(a.file.id, b.file.id);
+      assert.equal((await store.fileByHash("node-a", "bb"))?.records, 0);
+    });
+  });
+
   describe(`${name} durability`, () => {
     it(`reopening the same ${factory.location} after close keeps inbox, dedupe, outbox batches and dead letters`, async () => {
       const { store, reopen } = await fresh();

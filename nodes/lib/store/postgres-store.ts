@@ -6,9 +6,12 @@ import type {
   DeadLetterFilter,
   DeadLetterState,
   DedupeClaim,
+  FileRecord,
+  FileTakeIn,
   InboxItem,
   LsyncStore,
   NewDeadLetter,
+  NewFileRecord,
   NewInboxItem,
   NewOutboxRow,
   OutboxBatch,
@@ -156,6 +159,17 @@ CREATE TABLE IF NOT EXISTS "${s}".dead_letters (
   origin          text
 );
 CREATE INDEX IF NOT EXISTS dead_letters_state ON "${s}".dead_letters (state, id);
+
+-- SFTP file ledger: one row per file content taken in (lsync-sftp-in).
+CREATE TABLE IF NOT EXISTS "${s}".sftp_files (
+  id        bigserial PRIMARY KEY,
+  scope     text   NOT NULL,
+  sha256    text   NOT NULL,
+  name      text   NOT NULL,
+  taken_at  bigint NOT NULL,
+  records   integer NOT NULL,
+  UNIQUE (scope, sha256)
+);
 `;
 }
 
@@ -578,5 +592,59 @@ export class PostgresStore implements LsyncStore {
     this.closed = true;
     await this.init?.catch(() => undefined);
     await this.pool.end();
+  }
+
+  // --- SFTP file ledger (lsync-sftp-in) ---------------------------------------------------------
+
+  private get sftpFiles(): string {
+    return `"${this.schema}".sftp_files`;
+  }
+
+  async takeInFile(file: NewFileRecord, items: NewInboxItem[]): Promise<FileTakeIn> {
+    return this.tx(async (c) => {
+      const now = Date.now();
+      // A concurrent taker of the same content waits on the unique key here and then finds its row.
+      const inserted = await c.query<{ id: number }>(
+        `INSERT INTO ${this.sftpFiles} (scope, sha256, name, taken_at, records) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (scope, sha256) DO NOTHING RETURNING id`,
+        [file.scope, file.sha256, file.name, now, items.length],
+      );
+      if (inserted.rows.length === 0) {
+        const known = await this.fileByHashOn(c, file.scope, file.sha256);
+        return { duplicate: true, file: known!, ids: [] } as FileTakeIn;
+      }
+      // The same insert as addToInbox, on this transaction's connection.
+      const { rows } = await c.query<{ id: number }>(
+        `INSERT INTO ${this.t.inbox} (source, key, topic, payload, props, received_at)
+         SELECT source, key, topic, payload, props, $6::bigint
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS i(source, key, topic, payload, props, ord)
+         ORDER BY ord
+         RETURNING id`,
+        [
+          items.map((i) => i.source),
+          items.map((i) => i.key),
+          items.map((i) => i.topic),
+          items.map((i) => i.payload),
+          items.map((i) => (i.props ? JSON.stringify(i.props) : null)),
+          now,
+        ],
+      );
+      const ids = rows.map((r) => r.id).sort((a, b) => a - b);
+      return { duplicate: false, file: { ...file, id: inserted.rows[0]!.id, takenAt: now, records: items.length }, ids };
+    });
+  }
+
+  async fileByHash(scope: string, sha256: string): Promise<FileRecord | null> {
+    await this.ready();
+    return this.fileByHashOn(this.pool, scope, sha256);
+  }
+
+  private async fileByHashOn(c: Queryable, scope: string, sha256: string): Promise<FileRecord | null> {
+    const { rows } = await c.query<{ id: number; scope: string; sha256: string; name: string; taken_at: number; records: number }>(
+      `SELECT id, scope, sha256, name, taken_at, records FROM ${this.sftpFiles} WHERE scope = $1 AND sha256 = $2`,
+      [scope, sha256],
+    );
+    const row = rows[0];
+    return row ? { id: row.id, scope: row.scope, sha256: row.sha256, name: row.name, takenAt: row.taken_at, records: row.records } : null;
   }
 }

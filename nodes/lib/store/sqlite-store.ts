@@ -7,9 +7,12 @@ import type {
   DeadLetterFilter,
   DeadLetterState,
   DedupeClaim,
+  FileRecord,
+  FileTakeIn,
   InboxItem,
   LsyncStore,
   NewDeadLetter,
+  NewFileRecord,
   NewInboxItem,
   NewOutboxRow,
   OutboxBatch,
@@ -92,6 +95,17 @@ CREATE TABLE IF NOT EXISTS dead_letters (
   origin          TEXT
 );
 CREATE INDEX IF NOT EXISTS dead_letters_state ON dead_letters (state, id);
+
+-- SFTP file ledger: one row per file content taken in (lsync-sftp-in).
+CREATE TABLE IF NOT EXISTS sftp_files (
+  id        INTEGER PRIMARY KEY AUTOINCREMENT,
+  scope     TEXT    NOT NULL,
+  sha256    TEXT    NOT NULL,
+  name      TEXT    NOT NULL,
+  taken_at  INTEGER NOT NULL,
+  records   INTEGER NOT NULL,
+  UNIQUE (scope, sha256)
+);
 `;
 
 /** Binds `?` placeholders for an id list; SQLite caps variables at 32766, far above our batches. */
@@ -382,5 +396,38 @@ export class SqliteStore implements LsyncStore {
 
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
+  }
+
+  // --- SFTP file ledger (lsync-sftp-in) ---------------------------------------------------------
+
+  async takeInFile(file: NewFileRecord, items: NewInboxItem[]): Promise<FileTakeIn> {
+    return this.db.transaction((): FileTakeIn => {
+      const known = this.fileByHashSync(file.scope, file.sha256);
+      if (known) return { duplicate: true, file: known, ids: [] };
+      const now = Date.now();
+      const id = Number(
+        this.db
+          .prepare("INSERT INTO sftp_files (scope, sha256, name, taken_at, records) VALUES (?, ?, ?, ?, ?)")
+          .run(file.scope, file.sha256, file.name, now, items.length).lastInsertRowid,
+      );
+      const ids = items.map((item) =>
+        Number(
+          this.stmt.addInbox.run(item.source, item.key, item.topic, item.payload, item.props ? JSON.stringify(item.props) : null, now)
+            .lastInsertRowid,
+        ),
+      );
+      return { duplicate: false, file: { ...file, id, takenAt: now, records: items.length }, ids };
+    }).immediate();
+  }
+
+  async fileByHash(scope: string, sha256: string): Promise<FileRecord | null> {
+    return this.fileByHashSync(scope, sha256);
+  }
+
+  private fileByHashSync(scope: string, sha256: string): FileRecord | null {
+    const row = this.db
+      .prepare("SELECT id, scope, sha256, name, taken_at, records FROM sftp_files WHERE scope = ? AND sha256 = ?")
+      .get(scope, sha256) as { id: number; scope: string; sha256: string; name: string; taken_at: number; records: number } | undefined;
+    return row ? { id: row.id, scope: row.scope, sha256: row.sha256, name: row.name, takenAt: row.taken_at, records: row.records } : null;
   }
 }

@@ -123,6 +123,27 @@ export interface StoreCounts {
   dedupeKeys: number;
 }
 
+// --- SFTP file ledger (lsync-sftp-in) ---------------------------------------------------------
+
+/** A file an SFTP pickup has taken in, known by the SHA-256 of its content within one scope. */
+export interface NewFileRecord {
+  /** Whose ledger (the sftp-in node id): the same content dropped for another node is another file. */
+  scope: string;
+  name: string;
+  /** Hex SHA-256 of the file's bytes. */
+  sha256: string;
+}
+
+export interface FileRecord extends NewFileRecord {
+  /** Serial id of the ledger row (stable: the file's 997 control number is derived from it). */
+  id: number;
+  takenAt: number;
+  records: number;
+}
+
+/** `duplicate`: the content was taken in before (`file` is that earlier record) and nothing was added. */
+export type FileTakeIn = { duplicate: false; file: FileRecord; ids: number[] } | { duplicate: true; file: FileRecord; ids: [] };
+
 export interface LsyncStore {
   readonly kind: "sqlite" | "postgres";
   readonly location: string;
@@ -170,4 +191,14 @@ export interface LsyncStore {
 
   counts(): Promise<StoreCounts>;
   close(): Promise<void>;
+
+  // --- SFTP file ledger (lsync-sftp-in) ---
+  /**
+   * Records a file as taken in and stores its records in the inbox in one transaction: either both
+   * are there or neither. A file whose (scope, sha256) is in the ledger already adds nothing and
+   * comes back as a duplicate, so two instances (or a restart) racing on one file take it in once.
+   */
+  takeInFile(file: NewFileRecord, items: NewInboxItem[]): Promise<FileTakeIn>;
+  /** The ledger entry for this content, or null when it was never taken in. */
+  fileByHash(scope: string, sha256: string): Promise<FileRecord | null>;
 }
