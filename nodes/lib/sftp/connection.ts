@@ -103,7 +103,12 @@ export async function connectSftp(options: SftpConnectOptions): Promise<RemoteFi
     },
     async ensureFolder(path) {
       if ((await withTimeout(`stat ${path}`, ms, client.exists(path))) === "d") return;
-      await withTimeout(`mkdir ${path}`, ms, client.mkdir(path, true));
+      try {
+        await withTimeout(`mkdir ${path}`, ms, client.mkdir(path, true));
+      } catch (err) {
+        // Another poller (an instance on the same folder) made it between our check and our mkdir.
+        if ((await withTimeout(`stat ${path}`, ms, client.exists(path))) !== "d") throw err;
+      }
     },
     async remove(path) {
       await withTimeout(`delete ${path}`, ms, client.delete(path, true));
