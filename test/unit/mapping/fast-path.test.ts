@@ -224,7 +224,7 @@ describe("fast path equals jsonata on generated inputs", () => {
     const scan = fc.tuple(fc.constantFrom("", "]C1", "]d2", "]Q3", "]"), fc.array(element, { maxLength: 4 })).map(([sym, els]) => sym + els.join(GS));
     await fc.assert(
       fc.asyncProperty(scan, fc.boolean(), async (raw, withProps) => {
-        const props = withProps ? { deviceId: "RF-1", seq: "7", loadId: "L" } : {};
+        const props: Record<string, string> = withProps ? { deviceId: "RF-1", seq: "7", loadId: "L" } : {};
         await assertEquivalent(pair("scanner-gs1"), raw, bindings("wms/DC1/scanner/RF-1/pick", {}, props), "scanner-gs1");
       }),
       { numRuns: 150, seed: 7 },
