@@ -1,4 +1,5 @@
 import { errorMessage } from "./errors";
+import { recordDeadLetter } from "./events/record";
 import { intakeRefOf, intakeStore, notifySettled, settleIntake } from "./intake/settlement";
 import type { LsyncStore } from "./store";
 
@@ -36,6 +37,15 @@ export async function parkFailedMessage(
     inboxId: sameStore ? intake.id : null,
     // What the dedupe node took as this message's claim ref: a replay carries it again.
     origin: { msgId: stringOrNull(msg._msgid), intake: intake ? { source: intake.source, id: intake.id } : null },
+  });
+  recordDeadLetter({
+    id,
+    nodeId: failedAt.nodeId,
+    nodeType: failedAt.nodeType,
+    reason: errorMessage(reason),
+    correlationId: stringOrNull(msg.correlationId) ?? stringOrNull(payload?.correlationId),
+    idempotencyKey: stringOrNull(msg.idempotencyKey) ?? stringOrNull(payload?.idempotencyKey),
+    payload: msg.payload,
   });
   if (intake && sameStore) notifySettled(intake);
   else if (intake) await settleIntake([intake], "dead");

@@ -3,6 +3,7 @@ import { InputError } from "../lib/errors";
 import { parseBindings } from "../lib/mapping/bindings";
 import { compileMapping, type Mapper } from "../lib/mapping/mapper";
 import { findProfile, listProfiles, profileSource, profileSchema } from "../lib/mapping/profiles";
+import { recordCanonical } from "../lib/events/record";
 import { count, throttledStatus, type Done, type Node, type NodeAPI, type NodeDef, type NodeMessageInFlow, type Send } from "../lib/red";
 
 export interface CanonicalMapDef extends NodeDef {
@@ -81,6 +82,7 @@ export default function register(RED: NodeAPI): void {
             if (canonical.idempotencyKey) m.idempotencyKey = canonical.idempotencyKey;
             return m;
           });
+          recordCanonical(objects, this.id, "mapped");
           mapped += out.length;
           show();
           send(out.length === 1 ? out[0]! : [out]);

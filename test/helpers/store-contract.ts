@@ -305,14 +305,17 @@ export function storeContract<S extends ContractStore>(factory: StoreFactory<S>)
         entry(3000, "c", "C2", [["shipment", "SH-2"], ["order", "SO-1"]]),
         entry(4000, "d", "C3", []),
         entry(5000, "e", null, [["invoice", "INV-7"]]),
+        entry(6000, "f (a batched call)", null, [["correlation", "C3"], ["correlation", "C9"]], { kind: "call" }),
       ]);
       const names = (list: Array<{ name: string }>) => list.map((e) => e.name);
       assert.deepEqual(names(await store.findEvents({ key: "SO-1" })), ["a", "c"]);
       assert.deepEqual(names(await store.findEvents({ key: "340123450000000017" })), ["b"]);
       assert.deepEqual(names(await store.findEvents({ key: "nothing" })), []);
-      assert.deepEqual(names(await store.findEvents({ correlationIds: ["C1", "C3"] })), ["a", "b", "d"]);
+      assert.deepEqual(names(await store.findEvents({ correlationIds: ["C1", "C3"] })), ["a", "b", "d", "f (a batched call)"]);
+      assert.deepEqual(names(await store.findEvents({ correlationIds: ["C9"] })), ["f (a batched call)"], "a correlation key finds the entry");
       assert.deepEqual(names(await store.findEvents({ key: "INV-7", correlationIds: ["C2"] })), ["c", "e"]);
       assert.deepEqual(names(await store.findEvents({ since: 2000, until: 4000 })), ["b", "c"]);
+      assert.deepEqual(names(await store.findEvents({ key: "C9" })), ["f (a batched call)"], "key finds any key type");
       assert.deepEqual(names(await store.findEvents({ limit: 2 })), ["a", "b"]);
       const [first] = await store.findEvents({ limit: 1 });
       assert.deepEqual(names(await store.findEvents({ afterId: first!.id, limit: 1 })), ["b"]);

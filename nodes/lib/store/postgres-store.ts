@@ -648,7 +648,10 @@ export class PostgresStore implements LsyncStore {
     // key and correlationIds select together (a trace wants both); the rest narrows.
     const either: string[] = [];
     if (filter.key) either.push(`id IN (SELECT event_id FROM ${this.t.eventKeys} WHERE value = ${arg(filter.key)})`);
-    if (filter.correlationIds?.length) either.push(`correlation_id = ANY(${arg(filter.correlationIds)}::text[])`);
+    if (filter.correlationIds?.length) {
+      const ids = arg(filter.correlationIds);
+      either.push(`correlation_id = ANY(${ids}::text[])`, `id IN (SELECT event_id FROM ${this.t.eventKeys} WHERE type = 'correlation' AND value = ANY(${ids}::text[]))`);
+    }
     if (either.length) where.push(`(${either.join(" OR ")})`);
     if (filter.since !== undefined) where.push(`at >= ${arg(filter.since)}`);
     if (filter.until !== undefined) where.push(`at < ${arg(filter.until)}`);

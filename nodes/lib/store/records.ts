@@ -112,6 +112,6 @@ export function eventLogColumns(e: NewEventLogEntry): [number, string, string, s
     e.status ?? null,
     e.durationMs == null ? null : Math.round(e.durationMs),
     JSON.stringify(e.keys),
-    e.detail === undefined ? null : JSON.stringify(e.detail),
+    e.detailJson !== undefined ? e.detailJson : e.detail === undefined ? null : JSON.stringify(e.detail),
   ];
 }

@@ -450,8 +450,9 @@ export class SqliteStore implements LsyncStore {
       args.push(filter.key);
     }
     if (filter.correlationIds?.length) {
-      either.push(`correlation_id IN (${placeholders(filter.correlationIds.length)})`);
-      args.push(...filter.correlationIds);
+      const list = placeholders(filter.correlationIds.length);
+      either.push(`correlation_id IN (${list})`, `id IN (SELECT event_id FROM event_keys WHERE type = 'correlation' AND value IN (${list}))`);
+      args.push(...filter.correlationIds, ...filter.correlationIds);
     }
     if (either.length) where.push(`(${either.join(" OR ")})`);
     if (filter.since !== undefined) (where.push("at >= ?"), args.push(filter.since));

@@ -181,8 +181,11 @@ export interface LsyncStore extends EventLogStore {
 /** What kind of step an event-log entry records. */
 export type EventLogKind = "event" | "call" | "dead-letter" | "exception";
 
-/** The business numbers the product traces by (see nodes/lib/events/business-keys.ts). */
-export type BusinessKeyType = "order" | "shipment" | "delivery" | "bol" | "pro" | "sscc" | "invoice" | "tracking" | "load";
+/**
+ * The business numbers the product traces by (see nodes/lib/events/business-keys.ts), and
+ * "correlation": the threads an entry serves besides its own (a batched call carries many).
+ */
+export type BusinessKeyType = "order" | "shipment" | "delivery" | "bol" | "pro" | "sscc" | "invoice" | "tracking" | "load" | "correlation";
 
 export interface BusinessKey {
   type: BusinessKeyType;
@@ -206,9 +209,14 @@ export interface NewEventLogEntry {
   keys: BusinessKey[];
   /** A small JSON summary (the canonical object, the call's error): masked on the way out, not here. */
   detail?: unknown;
+  /**
+   * `detail` serialised already, taken instead of it: the event-log writer snapshots an object when
+   * it is recorded, so what a later node does to the message does not change the log.
+   */
+  detailJson?: string | null;
 }
 
-export interface EventLogEntry extends Required<Omit<NewEventLogEntry, "detail">> {
+export interface EventLogEntry extends Required<Omit<NewEventLogEntry, "detail" | "detailJson">> {
   id: number;
   detail: unknown;
 }
@@ -217,7 +225,7 @@ export interface EventLogEntry extends Required<Omit<NewEventLogEntry, "detail">
 export interface EventLogFilter {
   /** Entries touching this business key value (any key type). */
   key?: string;
-  /** Entries of any of these correlation ids. */
+  /** Entries of any of these correlation ids (their own, or one of their "correlation" keys). */
   correlationIds?: string[];
   /** Only entries at or after / before these times (epoch ms). */
   since?: number;
