@@ -20,6 +20,7 @@ const OUR_TYPES = [
   "lsync-dead-letter",
   "lsync-replay",
   "lsync-x12",
+  "lsync-drift",
 ];
 const OUR_CONFIG_TYPES = ["lsync-store", "lsync-broker", "lsync-endpoint"];
 
