@@ -5,7 +5,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import type { LsyncStore, NewOutboxRow } from "../../nodes/lib/store";
+import type { BusinessKeyType, LsyncStore, NewEventLogEntry, NewOutboxRow } from "../../nodes/lib/store";
 
 export type ContractStore = LsyncStore & { readonly instanceId: string };
 
@@ -290,6 +290,75 @@ export function storeContract<S extends ContractStore>(factory: StoreFactory<S>)
       assert.equal(b.duplicate, false);
       assert.notEqual(a.file.id, b.file.id);
       assert.equal((await store.fileByHash("node-a", "bb"))?.records, 0);
+    });
+  });
+
+  // ---- Event log (visibility, issue #7) -----------------------------------------------------
+  describe(`${name} event log`, () => {
+    const entry = (at: number, name: string, correlationId: string | null, keys: Array<[BusinessKeyType, string]>, extra: Partial<NewEventLogEntry> = {}): NewEventLogEntry => ({
+      at,
+      kind: "event",
+      name,
+      correlationId,
+      nodeId: "n1",
+      keys: keys.map(([type, value]) => ({ type, value })),
+      ...extra,
+    });
+
+    it("appendEvents round-trips every field; findEvents returns entries oldest first", async () => {
+      const { store } = await fresh();
+      await store.appendEvents([
+        entry(2000, "shipment/1 SHIPPED", "C1", [["shipment", "SH-1"], ["bol", "BOL-9"]], { detail: { status: "SHIPPED" } }),
+        entry(1000, "order/1 RELEASED", "C1", [["order", "SO-1"]]),
+        entry(3000, "tms Create shipment", "C1", [], { kind: "call", system: "tms", status: "sent", durationMs: 42.4, nodeId: "tms-1" }),
+      ]);
+      const all = await store.findEvents();
+      assert.deepEqual(all.map((e) => e.name), ["order/1 RELEASED", "shipment/1 SHIPPED", "tms Create shipment"]);
+      const call = all[2]!;
+      assert.equal(call.kind, "call");
+      assert.equal(call.system, "tms");
+      assert.equal(call.status, "sent");
+      assert.equal(call.durationMs, 42);
+      assert.equal(call.nodeId, "tms-1");
+      assert.equal(call.correlationId, "C1");
+      assert.equal(call.detail, null);
+      assert.deepEqual(all[1]!.keys, [{ type: "shipment", value: "SH-1" }, { type: "bol", value: "BOL-9" }]);
+      assert.deepEqual(all[1]!.detail, { status: "SHIPPED" });
+      assert.equal(all[0]!.system, null);
+      assert.ok(all[0]!.id > 0 && typeof all[0]!.at === "number");
+    });
+
+    it("findEvents by any business key, by correlation ids (or both: the union), and narrowed by time, afterId and limit", async () => {
+      const { store } = await fresh();
+      await store.appendEvents([
+        entry(1000, "a", "C1", [["order", "SO-1"]]),
+        entry(2000, "b", "C1", [["shipment", "SH-1"], ["sscc", "340123450000000017"]]),
+        entry(3000, "c", "C2", [["shipment", "SH-2"], ["order", "SO-1"]]),
+        entry(4000, "d", "C3", []),
+        entry(5000, "e", null, [["invoice", "INV-7"]]),
+        entry(6000, "f (a batched call)", null, [["correlation", "C3"], ["correlation", "C9"]], { kind: "call" }),
+      ]);
+      const names = (list: Array<{ name: string }>) => list.map((e) => e.name);
+      assert.deepEqual(names(await store.findEvents({ key: "SO-1" })), ["a", "c"]);
+      assert.deepEqual(names(await store.findEvents({ key: "340123450000000017" })), ["b"]);
+      assert.deepEqual(names(await store.findEvents({ key: "nothing" })), []);
+      assert.deepEqual(names(await store.findEvents({ correlationIds: ["C1", "C3"] })), ["a", "b", "d", "f (a batched call)"]);
+      assert.deepEqual(names(await store.findEvents({ correlationIds: ["C9"] })), ["f (a batched call)"], "a correlation key finds the entry");
+      assert.deepEqual(names(await store.findEvents({ key: "INV-7", correlationIds: ["C2"] })), ["c", "e"]);
+      assert.deepEqual(names(await store.findEvents({ since: 2000, until: 4000 })), ["b", "c"]);
+      assert.deepEqual(names(await store.findEvents({ key: "C9" })), ["f (a batched call)"], "key finds any key type");
+      assert.deepEqual(names(await store.findEvents({ limit: 2 })), ["a", "b"]);
+      const [first] = await store.findEvents({ limit: 1 });
+      assert.deepEqual(names(await store.findEvents({ afterId: first!.id, limit: 1 })), ["b"]);
+    });
+
+    it("purgeEvents removes entries older than the cut-off and their keys", async () => {
+      const { store } = await fresh();
+      await store.appendEvents([entry(1000, "old", "C1", [["order", "SO-1"]]), entry(5000, "new", "C1", [["order", "SO-2"]])]);
+      assert.equal(await store.purgeEvents(2000), 1);
+      assert.deepEqual((await store.findEvents()).map((e) => e.name), ["new"]);
+      assert.deepEqual(await store.findEvents({ key: "SO-1" }), [], "the purged entry's keys are gone");
+      assert.equal(await store.purgeEvents(2000), 0);
     });
   });
 

@@ -18,8 +18,20 @@ import type {
   OutboxState,
   SettleOutcome,
   StoreCounts,
+  EventLogEntry,
+  EventLogFilter,
+  NewEventLogEntry,
 } from "./types";
-import { toDeadLetter, toOutboxBatch, type DeadLetterRecord, type OutboxRecord } from "./records";
+import { eventLimit } from "./types";
+import {
+  eventLogColumns,
+  toDeadLetter,
+  toEventLogEntry,
+  toOutboxBatch,
+  type DeadLetterRecord,
+  type EventLogRecord,
+  type OutboxRecord,
+} from "./records";
 
 export interface PostgresStoreOptions {
   /** `postgres://user@host:5432/database`; the password rather in `password` than in the URL. */
@@ -170,6 +182,34 @@ CREATE TABLE IF NOT EXISTS "${s}".sftp_files (
   records   integer NOT NULL,
   UNIQUE (scope, sha256)
 );
+${eventLogSchemaSql(s)}`;
+}
+
+/** Event log (visibility): entries, and one row per business key for search by any of them. */
+function eventLogSchemaSql(s: string): string {
+  return `
+CREATE TABLE IF NOT EXISTS "${s}".event_log (
+  id             bigserial PRIMARY KEY,
+  at             bigint  NOT NULL,
+  kind           text    NOT NULL,
+  name           text    NOT NULL,
+  correlation_id text,
+  node_id        text,
+  system         text,
+  status         text,
+  duration_ms    integer,
+  keys           text    NOT NULL,
+  detail         text
+);
+CREATE INDEX IF NOT EXISTS event_log_at ON "${s}".event_log (at, id);
+CREATE INDEX IF NOT EXISTS event_log_correlation ON "${s}".event_log (correlation_id) WHERE correlation_id IS NOT NULL;
+CREATE TABLE IF NOT EXISTS "${s}".event_keys (
+  value    text   NOT NULL,
+  event_id bigint NOT NULL,
+  type     text   NOT NULL,
+  PRIMARY KEY (value, event_id, type)
+);
+CREATE INDEX IF NOT EXISTS event_keys_event ON "${s}".event_keys (event_id);
 `;
 }
 
@@ -211,7 +251,7 @@ export class PostgresStore implements LsyncStore {
   readonly owner: string;
   private readonly pool: Pool;
   private readonly leaseMs: number;
-  private readonly t: Record<"meta" | "inbox" | "dedupe" | "outbox" | "deadLetters", string>;
+  private readonly t: Record<"meta" | "inbox" | "dedupe" | "outbox" | "deadLetters" | "eventLog" | "eventKeys", string>;
   private init: Promise<string> | null = null;
   private instance: string | null = null;
   private closed = false;
@@ -234,7 +274,7 @@ export class PostgresStore implements LsyncStore {
     // An idle connection's error (server restart) must not become an uncaught 'error' event.
     this.pool.on("error", (err) => options.onError?.(err));
     const s = `"${this.schema}"`;
-    this.t = { meta: `${s}.meta`, inbox: `${s}.inbox`, dedupe: `${s}.dedupe`, outbox: `${s}.outbox`, deadLetters: `${s}.dead_letters` };
+    this.t = { meta: `${s}.meta`, inbox: `${s}.inbox`, dedupe: `${s}.dedupe`, outbox: `${s}.outbox`, deadLetters: `${s}.dead_letters`, eventLog: `${s}.event_log`, eventKeys: `${s}.event_keys` };
   }
 
   /**
@@ -585,6 +625,64 @@ export class PostgresStore implements LsyncStore {
       (SELECT count(*) FROM ${this.t.deadLetters} WHERE state = 'parked') AS "deadLettersParked",
       (SELECT count(*) FROM ${this.t.dedupe}) AS "dedupeKeys"`);
     return { ...rows[0]! };
+  }
+
+  // ---- Event log (visibility) -----------------------------------------------------------------
+
+  async appendEvents(entries: NewEventLogEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const columns = entries.map(eventLogColumns);
+    const column = (i: number) => columns.map((c) => c[i]);
+    await this.tx(async (c) => {
+      // One statement per batch: ids ascend in the entries' order (as in addToInbox).
+      const { rows } = await c.query<{ id: number }>(
+        `INSERT INTO ${this.t.eventLog} (at, kind, name, correlation_id, node_id, system, status, duration_ms, keys, detail)
+         SELECT at, kind, name, correlation_id, node_id, system, status, duration_ms, keys, detail
+         FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::integer[], $9::text[], $10::text[])
+           WITH ORDINALITY AS e(at, kind, name, correlation_id, node_id, system, status, duration_ms, keys, detail, ord)
+         ORDER BY ord
+         RETURNING id`,
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map(column),
+      );
+      const ids = rows.map((r) => r.id).sort((a, b) => a - b);
+      const keyRows = entries.flatMap((e, i) => e.keys.map((k) => [k.value, ids[i]!, k.type] as const));
+      if (keyRows.length === 0) return;
+      await c.query(
+        `INSERT INTO ${this.t.eventKeys} (value, event_id, type)
+         SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[]) ON CONFLICT DO NOTHING`,
+        [keyRows.map((k) => k[0]), keyRows.map((k) => k[1]), keyRows.map((k) => k[2])],
+      );
+    });
+  }
+
+  async findEvents(filter: EventLogFilter = {}): Promise<EventLogEntry[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    const arg = (value: unknown) => `$${args.push(value)}`;
+    // key and correlationIds select together (a trace wants both); the rest narrows.
+    const either: string[] = [];
+    if (filter.key) either.push(`id IN (SELECT event_id FROM ${this.t.eventKeys} WHERE value = ${arg(filter.key)})`);
+    if (filter.correlationIds?.length) {
+      const ids = arg(filter.correlationIds);
+      either.push(`correlation_id = ANY(${ids}::text[])`, `id IN (SELECT event_id FROM ${this.t.eventKeys} WHERE type = 'correlation' AND value = ANY(${ids}::text[]))`);
+    }
+    if (either.length) where.push(`(${either.join(" OR ")})`);
+    if (filter.since !== undefined) where.push(`at >= ${arg(filter.since)}`);
+    if (filter.until !== undefined) where.push(`at < ${arg(filter.until)}`);
+    if (filter.afterId !== undefined) where.push(`id > ${arg(filter.afterId)}`);
+    const limit = arg(eventLimit(filter.limit));
+    const { rows } = await this.q<EventLogRecord>(
+      `SELECT * FROM ${this.t.eventLog} ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY at, id LIMIT ${limit}`,
+      args,
+    );
+    return rows.map(toEventLogEntry);
+  }
+
+  async purgeEvents(before: number): Promise<number> {
+    return this.tx(async (c) => {
+      await c.query(`DELETE FROM ${this.t.eventKeys} WHERE event_id IN (SELECT id FROM ${this.t.eventLog} WHERE at < $1)`, [before]);
+      return (await c.query(`DELETE FROM ${this.t.eventLog} WHERE at < $1`, [before])).rowCount ?? 0;
+    });
   }
 
   async close(): Promise<void> {

@@ -19,8 +19,20 @@ import type {
   OutboxState,
   SettleOutcome,
   StoreCounts,
+  EventLogEntry,
+  EventLogFilter,
+  NewEventLogEntry,
 } from "./types";
-import { toDeadLetter, toOutboxBatch, type DeadLetterRecord, type OutboxRecord } from "./records";
+import { eventLimit } from "./types";
+import {
+  eventLogColumns,
+  toDeadLetter,
+  toEventLogEntry,
+  toOutboxBatch,
+  type DeadLetterRecord,
+  type EventLogRecord,
+  type OutboxRecord,
+} from "./records";
 
 export interface SqliteStoreOptions {
   /** File path, or ":memory:" for tests. */
@@ -108,6 +120,32 @@ CREATE TABLE IF NOT EXISTS sftp_files (
 );
 `;
 
+/** Event log (visibility): entries, and one row per business key for search by any of them. */
+const EVENT_LOG_SCHEMA = `
+CREATE TABLE IF NOT EXISTS event_log (
+  id             INTEGER PRIMARY KEY AUTOINCREMENT,
+  at             INTEGER NOT NULL,
+  kind           TEXT    NOT NULL,
+  name           TEXT    NOT NULL,
+  correlation_id TEXT,
+  node_id        TEXT,
+  system         TEXT,
+  status         TEXT,
+  duration_ms    INTEGER,
+  keys           TEXT    NOT NULL,
+  detail         TEXT
+);
+CREATE INDEX IF NOT EXISTS event_log_at ON event_log (at, id);
+CREATE INDEX IF NOT EXISTS event_log_correlation ON event_log (correlation_id) WHERE correlation_id IS NOT NULL;
+CREATE TABLE IF NOT EXISTS event_keys (
+  value    TEXT    NOT NULL,
+  event_id INTEGER NOT NULL,
+  type     TEXT    NOT NULL,
+  PRIMARY KEY (value, event_id, type)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS event_keys_event ON event_keys (event_id);
+`;
+
 /** Binds `?` placeholders for an id list; SQLite caps variables at 32766, far above our batches. */
 function placeholders(n: number): string {
   return new Array<string>(n).fill("?").join(",");
@@ -132,6 +170,7 @@ export class SqliteStore implements LsyncStore {
     this.db.pragma(`synchronous = ${options.durability === "power" ? "FULL" : "NORMAL"}`);
     this.db.pragma("busy_timeout = 5000");
     this.db.exec(SCHEMA);
+    this.db.exec(EVENT_LOG_SCHEMA);
     // Files made before dead letters recorded their origin (the replay's dedupe ref) gain the column.
     const deadLetterColumns = this.db.prepare("PRAGMA table_info(dead_letters)").all() as Array<{ name: string }>;
     if (!deadLetterColumns.some((c) => c.name === "origin")) this.db.exec("ALTER TABLE dead_letters ADD COLUMN origin TEXT");
@@ -392,6 +431,58 @@ export class SqliteStore implements LsyncStore {
 
   async counts(): Promise<StoreCounts> {
     return this.stmt.counts.get() as StoreCounts;
+  }
+
+  // ---- Event log (visibility) -----------------------------------------------------------------
+
+  private eventStmt?: { add: Database.Statement; addKey: Database.Statement };
+
+  async appendEvents(entries: NewEventLogEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    this.eventStmt ??= {
+      add: this.db.prepare(
+        "INSERT INTO event_log (at, kind, name, correlation_id, node_id, system, status, duration_ms, keys, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      ),
+      addKey: this.db.prepare("INSERT OR IGNORE INTO event_keys (value, event_id, type) VALUES (?, ?, ?)"),
+    };
+    const { add, addKey } = this.eventStmt;
+    this.db.transaction(() => {
+      for (const entry of entries) {
+        const id = Number(add.run(...eventLogColumns(entry)).lastInsertRowid);
+        for (const key of entry.keys) addKey.run(key.value, id, key.type);
+      }
+    })();
+  }
+
+  async findEvents(filter: EventLogFilter = {}): Promise<EventLogEntry[]> {
+    const where: string[] = [];
+    const args: Array<string | number> = [];
+    // key and correlationIds select together (a trace wants both); the rest narrows.
+    const either: string[] = [];
+    if (filter.key) {
+      either.push("id IN (SELECT event_id FROM event_keys WHERE value = ?)");
+      args.push(filter.key);
+    }
+    if (filter.correlationIds?.length) {
+      const list = placeholders(filter.correlationIds.length);
+      either.push(`correlation_id IN (${list})`, `id IN (SELECT event_id FROM event_keys WHERE type = 'correlation' AND value IN (${list}))`);
+      args.push(...filter.correlationIds, ...filter.correlationIds);
+    }
+    if (either.length) where.push(`(${either.join(" OR ")})`);
+    if (filter.since !== undefined) (where.push("at >= ?"), args.push(filter.since));
+    if (filter.until !== undefined) (where.push("at < ?"), args.push(filter.until));
+    if (filter.afterId !== undefined) (where.push("id > ?"), args.push(filter.afterId));
+    const rows = this.db
+      .prepare(`SELECT * FROM event_log ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY at, id LIMIT ?`)
+      .all(...args, eventLimit(filter.limit));
+    return (rows as EventLogRecord[]).map(toEventLogEntry);
+  }
+
+  async purgeEvents(before: number): Promise<number> {
+    return this.db.transaction(() => {
+      this.db.prepare("DELETE FROM event_keys WHERE event_id IN (SELECT id FROM event_log WHERE at < ?)").run(before);
+      return this.db.prepare("DELETE FROM event_log WHERE at < ?").run(before).changes;
+    })();
   }
 
   async close(): Promise<void> {

@@ -144,7 +144,7 @@ export interface FileRecord extends NewFileRecord {
 /** `duplicate`: the content was taken in before (`file` is that earlier record) and nothing was added. */
 export type FileTakeIn = { duplicate: false; file: FileRecord; ids: number[] } | { duplicate: true; file: FileRecord; ids: [] };
 
-export interface LsyncStore {
+export interface LsyncStore extends EventLogStore {
   readonly kind: "sqlite" | "postgres";
   readonly location: string;
 
@@ -201,4 +201,81 @@ export interface LsyncStore {
   takeInFile(file: NewFileRecord, items: NewInboxItem[]): Promise<FileTakeIn>;
   /** The ledger entry for this content, or null when it was never taken in. */
   fileByHash(scope: string, sha256: string): Promise<FileRecord | null>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Event log (visibility, issue #7). Every canonical event and every system call, with the
+// business keys it touches, so a trace can be found from any of them. Written in batches by
+// nodes/lib/events/event-log.ts, never inside a message's own transaction.
+// ---------------------------------------------------------------------------------------------
+
+/** What kind of step an event-log entry records. */
+export type EventLogKind = "event" | "call" | "dead-letter" | "exception";
+
+/**
+ * The business numbers the product traces by (see nodes/lib/events/business-keys.ts), and
+ * "correlation": the threads an entry serves besides its own (a batched call carries many).
+ */
+export type BusinessKeyType = "order" | "shipment" | "delivery" | "bol" | "pro" | "sscc" | "invoice" | "tracking" | "load" | "correlation";
+
+export interface BusinessKey {
+  type: BusinessKeyType;
+  value: string;
+}
+
+export interface NewEventLogEntry {
+  /** When the step happened in this product (epoch ms). */
+  at: number;
+  kind: EventLogKind;
+  /** What happened, e.g. `shipment-status-event/1 DELIVERED`, `tms Create shipment`. */
+  name: string;
+  correlationId?: string | null;
+  /** The node that did it: what the trace sidebar reveals. */
+  nodeId?: string | null;
+  /** erp | wms | tms | finance | carrier, when a system is involved. */
+  system?: string | null;
+  /** e.g. valid/invalid for events; queued/sent/retry/dead for calls. */
+  status?: string | null;
+  durationMs?: number | null;
+  keys: BusinessKey[];
+  /** A small JSON summary (the canonical object, the call's error): masked on the way out, not here. */
+  detail?: unknown;
+  /**
+   * `detail` serialised already, taken instead of it: the event-log writer snapshots an object when
+   * it is recorded, so what a later node does to the message does not change the log.
+   */
+  detailJson?: string | null;
+}
+
+export interface EventLogEntry extends Required<Omit<NewEventLogEntry, "detail" | "detailJson">> {
+  id: number;
+  detail: unknown;
+}
+
+/** What `findEvents` selects; every field narrows. Oldest first (by time, then id). */
+export interface EventLogFilter {
+  /** Entries touching this business key value (any key type). */
+  key?: string;
+  /** Entries of any of these correlation ids (their own, or one of their "correlation" keys). */
+  correlationIds?: string[];
+  /** Only entries at or after / before these times (epoch ms). */
+  since?: number;
+  until?: number;
+  /** Only entries with a larger id (paging on from the last one seen). */
+  afterId?: number;
+  /** 1–10000, default 1000. */
+  limit?: number;
+}
+
+export interface EventLogStore {
+  /** Adds the entries and their business keys in one transaction. */
+  appendEvents(entries: NewEventLogEntry[]): Promise<void>;
+  findEvents(filter?: EventLogFilter): Promise<EventLogEntry[]>;
+  /** Removes entries older than `before` (epoch ms) with their keys; returns how many. */
+  purgeEvents(before: number): Promise<number>;
+}
+
+/** The limit findEvents applies: 1–10000, default 1000. */
+export function eventLimit(limit: number | undefined): number {
+  return Math.min(Math.max(Math.trunc(limit ?? 1000) || 1000, 1), 10_000);
 }
