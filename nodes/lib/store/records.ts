@@ -2,7 +2,7 @@
  * Table rows as both stores read them back, and their mapping to the store's types: one place
  * for column names and JSON decoding, whichever database holds the rows.
  */
-import type { DeadLetter, DeadLetterOrigin, DeadLetterState, OutboxBatch, OutboxRow } from "./types";
+import type { DeadLetter, DeadLetterOrigin, DeadLetterState, OutboxBatch, OutboxRow, RuleState } from "./types";
 
 export interface DeadLetterRecord {
   id: number;
@@ -67,4 +67,26 @@ export function toOutboxRow(r: OutboxRecord): OutboxRow {
 /** A batch of rows under its key `<target>:<first row id>@<store instance>` (see OutboxBatch). */
 export function toOutboxBatch(target: string, batchId: number, storeInstance: string, records: OutboxRecord[]): OutboxBatch {
   return { batchKey: `${target}:${batchId}@${storeInstance}`, storeInstance, rows: records.map(toOutboxRow) };
+}
+
+// ---- Rule state (business-rule nodes) ----
+
+export interface RuleStateRecord {
+  scope: string;
+  key: string;
+  value: string;
+  due_at: number | null;
+  version: number;
+  updated_at: number;
+}
+
+export function toRuleState(r: RuleStateRecord): RuleState {
+  return {
+    scope: r.scope,
+    key: r.key,
+    value: JSON.parse(r.value) as unknown,
+    dueAt: r.due_at === null ? null : Number(r.due_at),
+    version: Number(r.version),
+    updatedAt: Number(r.updated_at),
+  };
 }

@@ -123,6 +123,23 @@ export interface StoreCounts {
   dedupeKeys: number;
 }
 
+// ---- Rule state (business-rule nodes: billing eligibility, exception routing) ------------------
+
+/**
+ * One piece of state a business-rule node keeps across messages and restarts (lines shipped so far
+ * for an order; an open exception and its SLA clock). `value` is JSON; `dueAt` (epoch ms) marks
+ * rows a timer must look at (an SLA running out), null for none.
+ */
+export interface RuleState {
+  scope: string;
+  key: string;
+  value: unknown;
+  dueAt: number | null;
+  /** 1 on the first write, +1 on every write: the compare-and-set token of putRuleState. */
+  version: number;
+  updatedAt: number;
+}
+
 export interface LsyncStore {
   readonly kind: "sqlite" | "postgres";
   readonly location: string;
@@ -170,4 +187,18 @@ export interface LsyncStore {
 
   counts(): Promise<StoreCounts>;
   close(): Promise<void>;
+
+  // ---- Rule state (added for the business-rule nodes; see RuleState) ----
+  getRuleState(scope: string, key: string): Promise<RuleState | null>;
+  /**
+   * Writes the row only when its current version is `expectedVersion` (0: the row must not exist):
+   * two instances (or two messages) updating the same order cannot both win. Returns the new
+   * version, or null when the row changed meanwhile (read it again and retry).
+   */
+  putRuleState(scope: string, key: string, value: unknown, dueAt: number | null, expectedVersion: number): Promise<number | null>;
+  /** Deletes the row when its version is `expectedVersion`; false when it changed or is gone. */
+  deleteRuleState(scope: string, key: string, expectedVersion: number): Promise<boolean>;
+  /** Rows of `scope` with dueAt <= now, soonest first, at most `limit` (1–1000). */
+  dueRuleStates(scope: string, now: number, limit: number): Promise<RuleState[]>;
+  countRuleStates(scope: string): Promise<number>;
 }
