@@ -122,6 +122,8 @@ export interface ShipmentBillingState {
 export interface OrderBillingState {
   orderId: string;
   customerId: string;
+  /** The class the customer was given (msg.customerClass) when the order was first seen. */
+  customerClass?: string;
   /** Order line → ordered quantity, once an Order was seen. */
   ordered?: Record<string, string>;
   /** Order line → unit price, when the Order had prices. */
