@@ -20,6 +20,10 @@ const OUR_TYPES = [
   "lsync-dead-letter",
   "lsync-replay",
   "lsync-x12",
+  "lsync-tolerance-check",
+  "lsync-billing-eligibility",
+  "lsync-master-data",
+  "lsync-exception-route",
 ];
 const OUR_CONFIG_TYPES = ["lsync-store", "lsync-broker", "lsync-endpoint"];
 
