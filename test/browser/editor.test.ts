@@ -8,6 +8,10 @@ import { existsSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { startProduct, type RunningProduct } from "../helpers/product";
+import { DEFAULT_BILLING_RULES } from "../../nodes/lib/rules/billing";
+import { DEFAULT_ROUTE_RULES } from "../../nodes/lib/rules/exception-routing";
+import { DEFAULT_KEY_CHECKS } from "../../nodes/lib/rules/master-data";
+import { DEFAULT_TOLERANCE_RULES } from "../../nodes/lib/rules/tolerance";
 
 const CHROMIUM = "/usr/bin/chromium";
 const OUR_TYPES = [
@@ -149,6 +153,35 @@ describe("editor in Chromium", { skip, timeout: 180_000 }, () => {
       return bad;
     });
     assert.deepEqual(invalid, []);
+  });
+
+  it("the rule nodes' tables go through their dialogs unchanged (Done writes back what the dialog showed)", async () => {
+    const tables: Array<[string, string, unknown]> = [
+      ["lsync-tolerance-check", "rules", DEFAULT_TOLERANCE_RULES],
+      ["lsync-billing-eligibility", "rules", DEFAULT_BILLING_RULES],
+      ["lsync-master-data", "checks", DEFAULT_KEY_CHECKS],
+      ["lsync-exception-route", "rules", DEFAULT_ROUTE_RULES],
+    ];
+    for (const [type, property, expected] of tables) {
+      await page.evaluate((t) => {
+        const RED = (window as unknown as { RED: { nodes: { filterNodes: (f: { type: string }) => unknown[] }; editor: { edit: (n: unknown) => void } } }).RED;
+        RED.editor.edit(RED.nodes.filterNodes({ type: t })[0]);
+      }, type);
+      await page.waitForSelector("#node-dialog-ok", { state: "visible" });
+      await page.waitForTimeout(500);
+      await page.click("#node-dialog-ok");
+      await page.waitForTimeout(400);
+      const saved = await page.evaluate(
+        ([t, prop]) => {
+          const RED = (window as unknown as { RED: { nodes: { filterNodes: (f: { type: string }) => Array<Record<string, unknown>> } } }).RED;
+          const node = RED.nodes.filterNodes({ type: t! })[0]!;
+          return { value: node[prop!], valid: node.valid, errors: node.validationErrors };
+        },
+        [type, property],
+      );
+      assert.deepEqual(saved.value, expected, `${type}.${property} after the dialog`);
+      assert.notEqual(saved.valid, false, `${type} is valid after the dialog: ${JSON.stringify(saved.errors)}`);
+    }
   });
 
   it("deploys the flows", async () => {
