@@ -9,6 +9,10 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { REPO, startProduct, type RunningProduct } from "../helpers/product";
+import { DEFAULT_BILLING_RULES } from "../../nodes/lib/rules/billing";
+import { DEFAULT_ROUTE_RULES } from "../../nodes/lib/rules/exception-routing";
+import { DEFAULT_KEY_CHECKS } from "../../nodes/lib/rules/master-data";
+import { DEFAULT_TOLERANCE_RULES } from "../../nodes/lib/rules/tolerance";
 
 const CHROMIUM = "/usr/bin/chromium";
 // Every node type the package registers, from its manifest: a new node is covered without editing
@@ -155,6 +159,49 @@ describe("editor in Chromium", { skip, timeout: 180_000 }, () => {
       return bad;
     });
     assert.deepEqual(invalid, []);
+  });
+
+  it("the rule nodes' tables go through their dialogs unchanged (Done writes back what the dialog showed)", async () => {
+    const tables: Array<[string, string, unknown]> = [
+      ["lsync-tolerance-check", "rules", DEFAULT_TOLERANCE_RULES],
+      ["lsync-billing-eligibility", "rules", DEFAULT_BILLING_RULES],
+      ["lsync-master-data", "checks", DEFAULT_KEY_CHECKS],
+      ["lsync-exception-route", "rules", DEFAULT_ROUTE_RULES],
+    ];
+    for (const [type, property, expected] of tables) {
+      // A fresh node of the type, as an analyst drops it from the palette (removed again below).
+      await page.evaluate((t) => {
+        const RED = (window as unknown as {
+          RED: {
+            nodes: { filterNodes: (f: { type: string }) => unknown[] };
+            view: { importNodes: (n: unknown[]) => void };
+            workspaces: { active: () => string };
+            editor: { edit: (n: unknown) => void };
+          };
+        }).RED;
+        RED.view.importNodes([{ id: `rules-${t}`, type: t, x: 300, y: 500, z: RED.workspaces.active(), wires: [] }]);
+        RED.editor.edit(RED.nodes.filterNodes({ type: t })[0]);
+      }, type);
+      await page.waitForSelector("#node-dialog-ok", { state: "visible" });
+      await page.waitForTimeout(500);
+      await page.click("#node-dialog-ok");
+      await page.waitForTimeout(400);
+      const saved = await page.evaluate(
+        ([t, prop]) => {
+          const RED = (window as unknown as { RED: { nodes: { filterNodes: (f: { type: string }) => Array<Record<string, unknown>> } } }).RED;
+          const node = RED.nodes.filterNodes({ type: t! })[0]!;
+          return { value: node[prop!], valid: node.valid, errors: node.validationErrors };
+        },
+        [type, property],
+      );
+      await page.evaluate((t) => {
+        const RED = (window as unknown as { RED: { nodes: { remove: (id: string) => unknown }; view: { redraw: (full?: boolean) => void } } }).RED;
+        RED.nodes.remove(`rules-${t}`);
+        RED.view.redraw(true);
+      }, type);
+      assert.deepEqual(saved.value, expected, `${type}.${property} after the dialog`);
+      assert.notEqual(saved.valid, false, `${type} is valid after the dialog: ${JSON.stringify(saved.errors)}`);
+    }
   });
 
   it("deploys the flows", async () => {

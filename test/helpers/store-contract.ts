@@ -402,4 +402,53 @@ export function storeContract<S extends ContractStore>(factory: StoreFactory<S>)
       });
     });
   });
+
+  // ---- Rule state (business-rule nodes) ----
+  describe(`${name} rule state`, () => {
+    it("put creates once, updates only at the expected version, and get reads value, dueAt and version", async () => {
+      const { store } = await fresh();
+      assert.equal(await store.getRuleState("billing", "SO-1"), null);
+      assert.equal(await store.putRuleState("billing", "SO-1", { lines: { "10": "4" } }, null, 0), 1);
+      assert.equal(await store.putRuleState("billing", "SO-1", { lines: {} }, null, 0), null, "a second create loses");
+      assert.equal(await store.putRuleState("billing", "SO-1", { lines: { "10": "6" } }, 5_000, 1), 2);
+      assert.equal(await store.putRuleState("billing", "SO-1", { stale: true }, null, 1), null, "a stale version loses");
+      const got = await store.getRuleState("billing", "SO-1");
+      assert.deepEqual({ value: got?.value, dueAt: got?.dueAt, version: got?.version }, { value: { lines: { "10": "6" } }, dueAt: 5_000, version: 2 });
+      assert.equal(typeof got?.updatedAt, "number");
+      assert.equal(await store.getRuleState("other-scope", "SO-1"), null, "scopes are separate");
+    });
+
+    it("dueRuleStates lists due rows of one scope soonest first; delete needs the version", async () => {
+      const { store } = await fresh();
+      await store.putRuleState("exc", "E3", { n: 3 }, 300, 0);
+      await store.putRuleState("exc", "E1", { n: 1 }, 100, 0);
+      await store.putRuleState("exc", "E2", { n: 2 }, null, 0);
+      await store.putRuleState("exc", "E4", { n: 4 }, 10_000, 0);
+      await store.putRuleState("other", "X", {}, 50, 0);
+      assert.deepEqual((await store.dueRuleStates("exc", 1_000, 10)).map((r) => r.key), ["E1", "E3"]);
+      assert.deepEqual((await store.dueRuleStates("exc", 1_000, 1)).map((r) => r.key), ["E1"]);
+      assert.equal(await store.countRuleStates("exc"), 4);
+      assert.equal(await store.deleteRuleState("exc", "E1", 2), false);
+      assert.equal(await store.deleteRuleState("exc", "E1", 1), true);
+      assert.equal(await store.getRuleState("exc", "E1"), null);
+      assert.equal(await store.countRuleStates("exc"), 3);
+    });
+
+    it("concurrent writers of one row at the same version: exactly one wins", async () => {
+      const { store } = await fresh();
+      await store.putRuleState("billing", "SO-9", { n: 0 }, null, 0);
+      const results = await Promise.all([1, 2, 3, 4].map((n) => store.putRuleState("billing", "SO-9", { n }, null, 1)));
+      assert.equal(results.filter((r) => r === 2).length, 1);
+      assert.equal(results.filter((r) => r === null).length, 3);
+    });
+
+    it(`rule state survives reopening the ${factory.location}`, async () => {
+      const { store, reopen } = await fresh();
+      await store.putRuleState("exc", "E1", { team: "finance" }, 1234, 0);
+      await store.close();
+      const reopened = await reopen();
+      const got = await reopened.getRuleState("exc", "E1");
+      assert.deepEqual([got?.value, got?.dueAt, got?.version], [{ team: "finance" }, 1234, 1]);
+    });
+  });
 }

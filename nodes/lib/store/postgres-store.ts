@@ -16,6 +16,7 @@ import type {
   NewOutboxRow,
   OutboxBatch,
   OutboxState,
+  RuleState,
   SettleOutcome,
   StoreCounts,
   EventLogEntry,
@@ -28,9 +29,11 @@ import {
   toDeadLetter,
   toEventLogEntry,
   toOutboxBatch,
+  toRuleState,
   type DeadLetterRecord,
   type EventLogRecord,
   type OutboxRecord,
+  type RuleStateRecord,
 } from "./records";
 
 export interface PostgresStoreOptions {
@@ -210,6 +213,18 @@ CREATE TABLE IF NOT EXISTS "${s}".event_keys (
   PRIMARY KEY (value, event_id, type)
 );
 CREATE INDEX IF NOT EXISTS event_keys_event ON "${s}".event_keys (event_id);
+
+-- Rule state (business-rule nodes): one JSON value per (scope, key), versioned for compare-and-set.
+CREATE TABLE IF NOT EXISTS "${s}".rule_state (
+  scope      text    NOT NULL,
+  key        text    NOT NULL,
+  value      text    NOT NULL,
+  due_at     bigint,
+  version    integer NOT NULL,
+  updated_at bigint  NOT NULL,
+  PRIMARY KEY (scope, key)
+);
+CREATE INDEX IF NOT EXISTS rule_state_due ON "${s}".rule_state (scope, due_at) WHERE due_at IS NOT NULL;
 `;
 }
 
@@ -251,7 +266,7 @@ export class PostgresStore implements LsyncStore {
   readonly owner: string;
   private readonly pool: Pool;
   private readonly leaseMs: number;
-  private readonly t: Record<"meta" | "inbox" | "dedupe" | "outbox" | "deadLetters" | "eventLog" | "eventKeys", string>;
+  private readonly t: Record<"meta" | "inbox" | "dedupe" | "outbox" | "deadLetters" | "eventLog" | "eventKeys" | "ruleState", string>;
   private init: Promise<string> | null = null;
   private instance: string | null = null;
   private closed = false;
@@ -274,7 +289,7 @@ export class PostgresStore implements LsyncStore {
     // An idle connection's error (server restart) must not become an uncaught 'error' event.
     this.pool.on("error", (err) => options.onError?.(err));
     const s = `"${this.schema}"`;
-    this.t = { meta: `${s}.meta`, inbox: `${s}.inbox`, dedupe: `${s}.dedupe`, outbox: `${s}.outbox`, deadLetters: `${s}.dead_letters`, eventLog: `${s}.event_log`, eventKeys: `${s}.event_keys` };
+    this.t = { meta: `${s}.meta`, inbox: `${s}.inbox`, dedupe: `${s}.dedupe`, outbox: `${s}.outbox`, deadLetters: `${s}.dead_letters`, eventLog: `${s}.event_log`, eventKeys: `${s}.event_keys`, ruleState: `${s}.rule_state` };
   }
 
   /**
@@ -683,6 +698,48 @@ export class PostgresStore implements LsyncStore {
       await c.query(`DELETE FROM ${this.t.eventKeys} WHERE event_id IN (SELECT id FROM ${this.t.eventLog} WHERE at < $1)`, [before]);
       return (await c.query(`DELETE FROM ${this.t.eventLog} WHERE at < $1`, [before])).rowCount ?? 0;
     });
+  }
+
+  // ---- Rule state (business-rule nodes) ---------------------------------------------------
+
+  async getRuleState(scope: string, key: string): Promise<RuleState | null> {
+    const { rows } = await this.q<RuleStateRecord & QueryResultRow>(`SELECT * FROM ${this.t.ruleState} WHERE scope = $1 AND key = $2`, [scope, key]);
+    return rows[0] ? toRuleState(rows[0]) : null;
+  }
+
+  async putRuleState(scope: string, key: string, value: unknown, dueAt: number | null, expectedVersion: number): Promise<number | null> {
+    const now = Date.now();
+    const json = JSON.stringify(value ?? null);
+    // The row lock of INSERT … ON CONFLICT / UPDATE … WHERE version makes concurrent writers take turns: one wins.
+    const { rowCount } =
+      expectedVersion === 0
+        ? await this.q(
+            `INSERT INTO ${this.t.ruleState} (scope, key, value, due_at, version, updated_at) VALUES ($1, $2, $3, $4, 1, $5) ON CONFLICT (scope, key) DO NOTHING`,
+            [scope, key, json, dueAt, now],
+          )
+        : await this.q(
+            `UPDATE ${this.t.ruleState} SET value = $3, due_at = $4, version = version + 1, updated_at = $5 WHERE scope = $1 AND key = $2 AND version = $6`,
+            [scope, key, json, dueAt, now, expectedVersion],
+          );
+    return rowCount === 1 ? expectedVersion + 1 : null;
+  }
+
+  async deleteRuleState(scope: string, key: string, expectedVersion: number): Promise<boolean> {
+    const { rowCount } = await this.q(`DELETE FROM ${this.t.ruleState} WHERE scope = $1 AND key = $2 AND version = $3`, [scope, key, expectedVersion]);
+    return rowCount === 1;
+  }
+
+  async dueRuleStates(scope: string, now: number, limit: number): Promise<RuleState[]> {
+    const { rows } = await this.q<RuleStateRecord & QueryResultRow>(
+      `SELECT * FROM ${this.t.ruleState} WHERE scope = $1 AND due_at IS NOT NULL AND due_at <= $2 ORDER BY due_at, key LIMIT $3`,
+      [scope, now, Math.min(Math.max(Math.trunc(limit) || 1, 1), 1000)],
+    );
+    return rows.map(toRuleState);
+  }
+
+  async countRuleStates(scope: string): Promise<number> {
+    const { rows } = await this.q<{ n: number }>(`SELECT count(*) AS n FROM ${this.t.ruleState} WHERE scope = $1`, [scope]);
+    return Number(rows[0]?.n ?? 0);
   }
 
   async close(): Promise<void> {

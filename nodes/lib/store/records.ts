@@ -2,7 +2,7 @@
  * Table rows as both stores read them back, and their mapping to the store's types: one place
  * for column names and JSON decoding, whichever database holds the rows.
  */
-import type { BusinessKey, DeadLetter, DeadLetterOrigin, DeadLetterState, EventLogEntry, NewEventLogEntry, OutboxBatch, OutboxRow } from "./types";
+import type { BusinessKey, DeadLetter, DeadLetterOrigin, DeadLetterState, EventLogEntry, NewEventLogEntry, OutboxBatch, OutboxRow, RuleState } from "./types";
 
 export interface DeadLetterRecord {
   id: number;
@@ -114,4 +114,26 @@ export function eventLogColumns(e: NewEventLogEntry): [number, string, string, s
     JSON.stringify(e.keys),
     e.detailJson !== undefined ? e.detailJson : e.detail === undefined ? null : JSON.stringify(e.detail),
   ];
+}
+
+// ---- Rule state (business-rule nodes) ----
+
+export interface RuleStateRecord {
+  scope: string;
+  key: string;
+  value: string;
+  due_at: number | null;
+  version: number;
+  updated_at: number;
+}
+
+export function toRuleState(r: RuleStateRecord): RuleState {
+  return {
+    scope: r.scope,
+    key: r.key,
+    value: JSON.parse(r.value) as unknown,
+    dueAt: r.due_at === null ? null : Number(r.due_at),
+    version: Number(r.version),
+    updatedAt: Number(r.updated_at),
+  };
 }

@@ -17,6 +17,7 @@ import type {
   NewOutboxRow,
   OutboxBatch,
   OutboxState,
+  RuleState,
   SettleOutcome,
   StoreCounts,
   EventLogEntry,
@@ -29,9 +30,11 @@ import {
   toDeadLetter,
   toEventLogEntry,
   toOutboxBatch,
+  toRuleState,
   type DeadLetterRecord,
   type EventLogRecord,
   type OutboxRecord,
+  type RuleStateRecord,
 } from "./records";
 
 export interface SqliteStoreOptions {
@@ -144,6 +147,18 @@ CREATE TABLE IF NOT EXISTS event_keys (
   PRIMARY KEY (value, event_id, type)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS event_keys_event ON event_keys (event_id);
+
+-- Rule state (business-rule nodes): one JSON value per (scope, key), versioned for compare-and-set.
+CREATE TABLE IF NOT EXISTS rule_state (
+  scope      TEXT    NOT NULL,
+  key        TEXT    NOT NULL,
+  value      TEXT    NOT NULL,
+  due_at     INTEGER,
+  version    INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (scope, key)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS rule_state_due ON rule_state (scope, due_at) WHERE due_at IS NOT NULL;
 `;
 
 /** Binds `?` placeholders for an id list; SQLite caps variables at 32766, far above our batches. */
@@ -520,5 +535,41 @@ export class SqliteStore implements LsyncStore {
       .prepare("SELECT id, scope, sha256, name, taken_at, records FROM sftp_files WHERE scope = ? AND sha256 = ?")
       .get(scope, sha256) as { id: number; scope: string; sha256: string; name: string; taken_at: number; records: number } | undefined;
     return row ? { id: row.id, scope: row.scope, sha256: row.sha256, name: row.name, takenAt: row.taken_at, records: row.records } : null;
+  }
+
+  // ---- Rule state (business-rule nodes) ---------------------------------------------------
+
+  async getRuleState(scope: string, key: string): Promise<RuleState | null> {
+    const row = this.db.prepare("SELECT * FROM rule_state WHERE scope = ? AND key = ?").get(scope, key) as RuleStateRecord | undefined;
+    return row ? toRuleState(row) : null;
+  }
+
+  async putRuleState(scope: string, key: string, value: unknown, dueAt: number | null, expectedVersion: number): Promise<number | null> {
+    const now = Date.now();
+    const json = JSON.stringify(value ?? null);
+    const changes =
+      expectedVersion === 0
+        ? this.db
+            .prepare("INSERT INTO rule_state (scope, key, value, due_at, version, updated_at) VALUES (?, ?, ?, ?, 1, ?) ON CONFLICT (scope, key) DO NOTHING")
+            .run(scope, key, json, dueAt, now).changes
+        : this.db
+            .prepare("UPDATE rule_state SET value = ?, due_at = ?, version = version + 1, updated_at = ? WHERE scope = ? AND key = ? AND version = ?")
+            .run(json, dueAt, now, scope, key, expectedVersion).changes;
+    return changes === 1 ? expectedVersion + 1 : null;
+  }
+
+  async deleteRuleState(scope: string, key: string, expectedVersion: number): Promise<boolean> {
+    return this.db.prepare("DELETE FROM rule_state WHERE scope = ? AND key = ? AND version = ?").run(scope, key, expectedVersion).changes === 1;
+  }
+
+  async dueRuleStates(scope: string, now: number, limit: number): Promise<RuleState[]> {
+    const rows = this.db
+      .prepare("SELECT * FROM rule_state WHERE scope = ? AND due_at IS NOT NULL AND due_at <= ? ORDER BY due_at, key LIMIT ?")
+      .all(scope, now, Math.min(Math.max(Math.trunc(limit) || 1, 1), 1000)) as RuleStateRecord[];
+    return rows.map(toRuleState);
+  }
+
+  async countRuleStates(scope: string): Promise<number> {
+    return (this.db.prepare("SELECT count(*) AS n FROM rule_state WHERE scope = ?").get(scope) as { n: number }).n;
   }
 }

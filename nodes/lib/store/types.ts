@@ -144,6 +144,23 @@ export interface FileRecord extends NewFileRecord {
 /** `duplicate`: the content was taken in before (`file` is that earlier record) and nothing was added. */
 export type FileTakeIn = { duplicate: false; file: FileRecord; ids: number[] } | { duplicate: true; file: FileRecord; ids: [] };
 
+// ---- Rule state (business-rule nodes: billing eligibility, exception routing) ------------------
+
+/**
+ * One piece of state a business-rule node keeps across messages and restarts (lines shipped so far
+ * for an order; an open exception and its SLA clock). `value` is JSON; `dueAt` (epoch ms) marks
+ * rows a timer must look at (an SLA running out), null for none.
+ */
+export interface RuleState {
+  scope: string;
+  key: string;
+  value: unknown;
+  dueAt: number | null;
+  /** 1 on the first write, +1 on every write: the compare-and-set token of putRuleState. */
+  version: number;
+  updatedAt: number;
+}
+
 export interface LsyncStore extends EventLogStore {
   readonly kind: "sqlite" | "postgres";
   readonly location: string;
@@ -201,6 +218,20 @@ export interface LsyncStore extends EventLogStore {
   takeInFile(file: NewFileRecord, items: NewInboxItem[]): Promise<FileTakeIn>;
   /** The ledger entry for this content, or null when it was never taken in. */
   fileByHash(scope: string, sha256: string): Promise<FileRecord | null>;
+
+  // ---- Rule state (added for the business-rule nodes; see RuleState) ----
+  getRuleState(scope: string, key: string): Promise<RuleState | null>;
+  /**
+   * Writes the row only when its current version is `expectedVersion` (0: the row must not exist):
+   * two instances (or two messages) updating the same order cannot both win. Returns the new
+   * version, or null when the row changed meanwhile (read it again and retry).
+   */
+  putRuleState(scope: string, key: string, value: unknown, dueAt: number | null, expectedVersion: number): Promise<number | null>;
+  /** Deletes the row when its version is `expectedVersion`; false when it changed or is gone. */
+  deleteRuleState(scope: string, key: string, expectedVersion: number): Promise<boolean>;
+  /** Rows of `scope` with dueAt <= now, soonest first, at most `limit` (1–1000). */
+  dueRuleStates(scope: string, now: number, limit: number): Promise<RuleState[]>;
+  countRuleStates(scope: string): Promise<number>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -278,4 +309,5 @@ export interface EventLogStore {
 /** The limit findEvents applies: 1–10000, default 1000. */
 export function eventLimit(limit: number | undefined): number {
   return Math.min(Math.max(Math.trunc(limit ?? 1000) || 1000, 1), 10_000);
+
 }
