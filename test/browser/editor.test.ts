@@ -173,13 +173,17 @@ describe("editor in Chromium", { skip, timeout: 180_000 }, () => {
       await page.evaluate((t) => {
         const RED = (window as unknown as {
           RED: {
-            nodes: { filterNodes: (f: { type: string }) => unknown[] };
+            nodes: { filterNodes: (f: { type: string }) => unknown[]; eachConfig: (cb: (c: { id: string; type: string }) => void) => void };
             view: { importNodes: (n: unknown[]) => void };
             workspaces: { active: () => string };
             editor: { edit: (n: unknown) => void };
           };
         }).RED;
-        RED.view.importNodes([{ id: `rules-${t}`, type: t, x: 300, y: 500, z: RED.workspaces.active(), wires: [] }]);
+        let store: string | undefined;
+        RED.nodes.eachConfig((c) => {
+          if (c.type === "lsync-store") store ??= c.id;
+        });
+        RED.view.importNodes([{ id: `rules-${t}`, type: t, x: 300, y: 500, z: RED.workspaces.active(), wires: [], store }]);
         RED.editor.edit(RED.nodes.filterNodes({ type: t })[0]);
       }, type);
       await page.waitForSelector("#node-dialog-ok", { state: "visible" });
