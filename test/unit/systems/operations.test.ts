@@ -5,6 +5,8 @@
  * objects that validate.
  */
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { findProfile } from "../../../nodes/lib/mapping/profiles";
 import { compileAnswers } from "../../../nodes/lib/systems/answers";
@@ -360,6 +362,18 @@ describe("operation lists", () => {
         if (op.answerProfile) assert.equal(findProfile(op.answerProfile)?.direction, "inbound", `${system} ${op.id} answer profile`);
         assert.ok(op.defaultBatch >= 1 && op.defaultBatch <= op.maxBatch);
       }
+    }
+  });
+
+  it("each node's editor lists exactly its system's operations, limits, answers and query flags", () => {
+    const nodes = { ERP: "lsync-erp", WMS: "lsync-wms", TMS: "lsync-tms", FINANCE: "lsync-finance", CARRIER: "lsync-carrier", PORTAL: "lsync-portal" } as const;
+    for (const [system, type] of Object.entries(nodes) as Array<[keyof typeof nodes, string]>) {
+      const html = readFileSync(join(__dirname, "../../../nodes", type, `${type}.html`), "utf8");
+      const listed = [...html.matchAll(/"([a-z-]+)": \{ maxBatch: (\d+), defaultBatch: (\d+)(, answers: true)?(, query: true)? \}/g)].map((m) => [m[1], Number(m[2]), Number(m[3]), !!m[4], !!m[5]]);
+      const actual = operationsOf(system).map((o) => [o.id, o.maxBatch, o.defaultBatch, !!o.answerProfile, o.kind === "query"]);
+      assert.deepEqual(listed, actual, type);
+      const locale = JSON.parse(readFileSync(join(__dirname, "../../../nodes", type, "locales/en-US", `${type}.json`), "utf8")) as Record<string, { operation: Record<string, string> }>;
+      assert.deepEqual(Object.keys(locale[type]!.operation), actual.map((a) => a[0]), `${type} operation titles`);
     }
   });
 });
