@@ -138,6 +138,7 @@ export function registerEgressNode(RED: NodeAPI, type: string, system: Operation
 
     function startQuery(node: Node, op: QueryOperation, ctx: OperationContext, answers: AnswerMapper, map: typeof toVendor): void {
       const attempts = clamp(def.maxAttempts, 0, 1000, 0) || QUERY_DEFAULT_ATTEMPTS;
+      const perCall = clamp(def.batchSize, 1, op.maxBatch, op.defaultBatch);
       const stats = { asked: 0, answers: 0, failed: 0 };
       let closed = false;
       const setStatus = throttledStatus(node);
@@ -155,7 +156,7 @@ export function registerEgressNode(RED: NodeAPI, type: string, system: Operation
           } else {
             stats.asked++;
             for (let attempt = 1; ; attempt++) {
-              const outcome = await op.ask(ctx, body, { idempotencyKey: key, correlationId });
+              const outcome = await op.ask(ctx, body, { idempotencyKey: key, correlationId }, perCall);
               if (outcome.ok) {
                 objects = await answers.toCanonical(outcome.answer, { idempotencyKey: key, correlationId });
                 break;

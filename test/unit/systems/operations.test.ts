@@ -331,23 +331,26 @@ describe("carrier tracking (FedEx-like simulator)", () => {
     const ship = shipment({ references: [{ type: "TRACKING", value: "794600000777" }, ...numbers.map((value) => ({ type: "TRACKING", value }))], handlingUnits: [{ trackingNumber: "794600000777" }] });
     const body = (await mapOut(op.profile, ship)) as { trackingInfo: unknown[] };
     assert.equal(body.trackingInfo.length, 32, "distinct numbers");
-    const outcome = await op.ask(ctx, body, { idempotencyKey: ship.idempotencyKey, correlationId: ship.correlationId });
+    const outcome = await op.ask(ctx, body, { idempotencyKey: ship.idempotencyKey, correlationId: ship.correlationId }, 30);
     assert.ok(outcome.ok, JSON.stringify(outcome));
     assert.equal(posts(sim).length, 2, "31 + 1 numbers in two calls");
     const events = await compileAnswers(op.answerProfile, {}).toCanonical(outcome.answer, { idempotencyKey: ship.idempotencyKey, correlationId: ship.correlationId });
     assert.deepEqual(events.map((e) => e.schema === "shipment-status-event/1" && [e.status, e.occurredAt]), [["DELIVERED", "2026-11-23T13:02:00-05:00"], ["PICKED_UP", "2026-11-22T09:14:00-05:00"]]);
     assert.equal(await mapOut(op.profile, shipment()), undefined, "no tracking number, nothing to ask");
+    const before = posts(sim).length;
+    assert.ok((await op.ask(ctx, body, { idempotencyKey: "k2", correlationId: null }, 10)).ok);
+    assert.equal(posts(sim).length - before, 4, "32 numbers at 10 per call");
   });
 
   it("a refusal is final with FedEx's reason; a 503 is worth asking again", async () => {
     // FedEx refuses a wrong key (401): final, however often asked.
     const locked = new CarrierSimulator({ auth: { type: "apiKey", header: "x-api-key", value: "right" } });
     await locked.listen(0, "127.0.0.1");
-    const refused = await op.ask(contextFor(locked.url, null, {}, { type: "apiKey", header: "x-api-key", value: "wrong" }), { trackingInfo: [{ trackingNumberInfo: { trackingNumber: "1" } }] }, { idempotencyKey: "k", correlationId: null }).finally(() => locked.close());
+    const refused = await op.ask(contextFor(locked.url, null, {}, { type: "apiKey", header: "x-api-key", value: "wrong" }), { trackingInfo: [{ trackingNumberInfo: { trackingNumber: "1" } }] }, { idempotencyKey: "k", correlationId: null }, 30).finally(() => locked.close());
     assert.ok(!refused.ok && !refused.retryable);
     assert.match(refused.ok ? "" : refused.error, /HTTP 401 .*NOT\.AUTHORIZED/);
     sim.setFaults({ failNext: 1, errorStatus: 503 });
-    const busy = await op.ask(ctx, { trackingInfo: [{ trackingNumberInfo: { trackingNumber: "1" } }] }, { idempotencyKey: "k", correlationId: null });
+    const busy = await op.ask(ctx, { trackingInfo: [{ trackingNumberInfo: { trackingNumber: "1" } }] }, { idempotencyKey: "k", correlationId: null }, 30);
     assert.ok(!busy.ok && busy.retryable);
   });
 });

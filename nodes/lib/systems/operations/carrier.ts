@@ -12,7 +12,8 @@ interface TrackRequest {
 
 /**
  * Tracking is a question, not a change: asked directly while the message waits (no outbox row,
- * nothing to lose: asking again is always safe), in calls of at most 30 numbers, and the answers
+ * nothing to lose: asking again is always safe), in calls of the node's batch size (at most 30
+ * numbers, FedEx's limit), and the answers
  * joined into one FedEx-shaped response for the fedex-track-v1 profile.
  */
 export const carrierTracking: QueryOperation = {
@@ -24,15 +25,16 @@ export const carrierTracking: QueryOperation = {
   answerProfile: "fedex-track-v1",
   maxBatch: PER_CALL,
   defaultBatch: PER_CALL,
-  async ask({ client }, body, call): Promise<QueryOutcome> {
+  async ask({ client }, body, call, perCall): Promise<QueryOutcome> {
+    const size = Math.max(1, Math.min(PER_CALL, perCall));
     const request = body as TrackRequest;
     const results: unknown[] = [];
     // A fresh key per question: it makes the POST safe to repeat for the endpoint's in-call retries
     // (it is a read), and a later question about the same shipment is not served a stored answer.
     const askId = randomUUID();
-    for (let i = 0; i < request.trackingInfo.length; i += PER_CALL) {
-      const chunk = { ...request, trackingInfo: request.trackingInfo.slice(i, i + PER_CALL) };
-      const outcome = await client.call("POST", TRACK, chunk, { idempotencyKey: `track:${askId}:${i / PER_CALL}`, correlationId: call.correlationId });
+    for (let i = 0; i < request.trackingInfo.length; i += size) {
+      const chunk = { ...request, trackingInfo: request.trackingInfo.slice(i, i + size) };
+      const outcome = await client.call("POST", TRACK, chunk, { idempotencyKey: `track:${askId}:${i / size}`, correlationId: call.correlationId });
       if (!outcome.ok) return { ok: false, retryable: outcome.retryable, error: outcome.error, retryAfterMs: outcome.retryable ? outcome.retryAfterMs : null };
       const data = outcome.data as { output?: { completeTrackResults?: unknown[] } } | null;
       results.push(...(data?.output?.completeTrackResults ?? []));

@@ -59,7 +59,8 @@ export interface QueryOperation extends OperationBase {
   answerProfile: string;
   maxBatch: number;
   defaultBatch: number;
-  ask(ctx: OperationContext, body: unknown, call: { idempotencyKey: string; correlationId: string | null }): Promise<QueryOutcome>;
+  /** `perCall`: the node's batch size, at most maxBatch (e.g. tracking numbers per request). */
+  ask(ctx: OperationContext, body: unknown, call: { idempotencyKey: string; correlationId: string | null }, perCall: number): Promise<QueryOutcome>;
 }
 
 export type Operation = CommandOperation | QueryOperation;
