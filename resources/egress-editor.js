@@ -1,6 +1,6 @@
 /*
- * Editor side shared by the system nodes (TMS, ERP, and the WMS, finance and carrier nodes to
- * come): they differ only in their system, icon and operations, so each node's .html calls
+ * Editor side shared by the system nodes (ERP, WMS, TMS, finance, carrier, portal): they differ
+ * only in their system, icon and operations, so each node's .html calls
  * LsyncEgressEditor.register(...) instead of repeating ~150 lines. Node-RED serves this file from
  * the package's resources/ folder.
  */
@@ -36,7 +36,9 @@
         return [
             row("endpoint", "fa-globe", '<input type="text" id="node-input-endpoint">'),
             row("store", "fa-database", '<input type="text" id="node-input-store">'),
-            row("operation", "fa-cogs", '<select id="node-input-operation" style="width: 70%;">' + options + "</select>"),
+            row("operation", "fa-cogs", '<select id="node-input-operation" style="width: 70%;">' + options + "</select>" +
+                '<input type="hidden" id="node-input-outputs">'),
+            '<div class="form-tips lsync-egress-answers-tip" style="display: none;" data-i18n="' + type + '.tip.answers"></div>',
             row("batchSize", "fa-th", '<input type="text" id="node-input-batchSize" style="width: 100px;"> <span class="lsync-egress-batch-hint"></span>'),
             row("maxWaitMs", "fa-hourglass-half", '<input type="text" id="node-input-maxWaitMs" style="width: 100px;"> <span data-i18n="' + type + '.label.ms"></span>'),
             row("maxAttempts", "fa-repeat", '<input type="text" id="node-input-maxAttempts" style="width: 100px;"> <span data-i18n="' + type + '.label.attemptsHint"></span>'),
@@ -54,12 +56,18 @@
 
     /**
      * @param type       node type, e.g. "lsync-tms"
-     * @param spec       { system: "TMS", color, icon, operations: { id: { maxBatch, defaultBatch } } }
-     *                   (operations mirror nodes/lib/systems/operations/; the first is the default)
+     * @param spec       { system: "TMS", color, icon, operations: { id: { maxBatch, defaultBatch, answers?, query? } } }
+     *                   (operations mirror nodes/lib/systems/operations/; the first is the default).
+     *                   `answers`: the system's answer leaves on a second output; `query`: asked
+     *                   directly, no outbox, so no store is needed.
      */
     function register(type, spec) {
         var operations = spec.operations;
         var firstOperation = Object.keys(operations)[0];
+        function outputsOf(id) {
+            var op = operations[id];
+            return op && op.answers ? 2 : 1;
+        }
         $('<script type="text/html" data-template-name="' + type + '"></script>')
             .text(template(type, operations))
             .appendTo(document.body);
@@ -77,7 +85,14 @@
                         return !config.system || config.system === spec.system;
                     }
                 },
-                store: { value: "", type: "lsync-store", required: true },
+                store: {
+                    value: "",
+                    type: "lsync-store",
+                    validate: function (v) {
+                        var op = operations[this.operation];
+                        return (op && op.query) || (!!v && v !== "_ADD_");
+                    }
+                },
                 operation: {
                     value: firstOperation,
                     required: true,
@@ -96,10 +111,11 @@
                 maxWaitMs: { value: 200, required: true, validate: integerBetween(0, 60000) },
                 maxAttempts: { value: 0, required: true, validate: integerBetween(0, 1000) },
                 settleIntake: { value: true },
-                bindings: { value: "", validate: jsonObjectOrEmpty }
+                bindings: { value: "", validate: jsonObjectOrEmpty },
+                outputs: { value: outputsOf(firstOperation) }
             },
             inputs: 1,
-            outputs: 1,
+            outputs: outputsOf(firstOperation),
             icon: spec.icon,
             paletteLabel: function () {
                 return this._(type + ".paletteLabel");
@@ -116,8 +132,8 @@
             inputLabels: function () {
                 return this._(type + ".input.canonical");
             },
-            outputLabels: function () {
-                return this._(type + ".output.queued");
+            outputLabels: function (i) {
+                return this._(type + (i === 0 ? ".output.queued" : ".output.answers"));
             },
             oneditprepare: function () {
                 var node = this;
@@ -125,6 +141,9 @@
                 function showLimits() {
                     var op = operations[$op.val()];
                     $(".lsync-egress-batch-hint").text(op ? node._(type + ".label.batchHint", op) : "");
+                    // Changing "outputs" makes the editor add or drop the answers port (and its wires).
+                    $("#node-input-outputs").val(outputsOf($op.val()));
+                    $(".lsync-egress-answers-tip").toggle(!!(op && op.answers));
                 }
                 $op.on("change", showLimits);
                 showLimits();

@@ -694,6 +694,8 @@ export class ErpSimulator extends HttpSimulator {
       ShipToParty: d.ShipToParty,
       SoldToParty: d.SoldToParty,
       CreationDate: odataDay(d.CreationDate),
+      // SAP sends the creation time apart from the date (Edm.Time); the canonical mapping needs both.
+      CreationTime: odataTime(d.CreationDate),
       OverallGoodsMovementStatus: d.OverallGoodsMovementStatus,
       OverallPickingStatus: d.OverallPickingStatus,
       ActualGoodsMovementDate: d.ActualGoodsMovementDate === null ? null : odataDay(d.ActualGoodsMovementDate),

@@ -1,0 +1,7 @@
+import type { NodeAPI } from "../lib/red";
+import { registerEgressNode } from "../lib/systems/egress-node";
+
+/** FINANCE operations: canonical objects in, the finance system's API out (see nodes/lib/systems/operations/). */
+export default function register(RED: NodeAPI): void {
+  registerEgressNode(RED, "lsync-finance", "FINANCE");
+}
