@@ -1,5 +1,6 @@
 import { errorMessage } from "./errors";
 import { intakeRefOf, intakeStore, notifySettled, settleIntake } from "./intake/settlement";
+import { redactSecretsIn } from "./security/redact";
 import type { LsyncStore } from "./store";
 
 /** What the dead-letter store needs from a failing message. */
@@ -32,7 +33,8 @@ export async function parkFailedMessage(
     correlationId: stringOrNull(msg.correlationId) ?? stringOrNull(payload?.correlationId),
     idempotencyKey: stringOrNull(msg.idempotencyKey) ?? stringOrNull(payload?.idempotencyKey),
     attempts,
-    payload: msg.payload ?? null,
+    // A configured secret that reached the payload (an echoed token) does not reach the store.
+    payload: redactSecretsIn(msg.payload ?? null),
     inboxId: sameStore ? intake.id : null,
     // What the dedupe node took as this message's claim ref: a replay carries it again.
     origin: { msgId: stringOrNull(msg._msgid), intake: intake ? { source: intake.source, id: intake.id } : null },
