@@ -37,9 +37,13 @@ export function registerSecret(...values: unknown[]): void {
   if (changed) rebuild();
 }
 
-/** Every value of a credentials object (`this.credentials` of a config node). */
+/** Credential fields that name someone rather than prove it: not secrets. */
+const NOT_SECRET_FIELD = /^(user|username|login|clientid|client_id)$/i;
+
+/** Every secret value of a credentials object (`this.credentials` of a config node): passwords, keys, tokens. */
 export function registerCredentials(credentials: object | null | undefined): void {
-  if (credentials) registerSecret(...Object.values(credentials));
+  if (!credentials) return;
+  for (const [field, value] of Object.entries(credentials)) if (!NOT_SECRET_FIELD.test(field)) registerSecret(value);
 }
 
 /** Values of secret-named environment variables (`TMS_API_KEY`, `LSYNC_CREDENTIAL_SECRET`, `PGPASSWORD`…). */
