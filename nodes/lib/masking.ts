@@ -82,12 +82,17 @@ const MAX_DEPTH = 100;
  * A masked copy of a JSON-like value; the input is not changed. Values nested deeper than 100
  * levels, and cycles, are replaced by `***` too: what cannot be checked is not shown.
  * Keys like `__proto__` stay plain own properties of the copy.
+ *
+ * Payloads often arrive as text (a raw MQTT or webhook body, kept as received): a string that is
+ * a JSON document is parsed, masked and written back as JSON; any other string gets `maskText`.
  */
 export function maskPayload(value: unknown, rules: MaskingRules = DEFAULT_MASKING): unknown {
   const { fields, paths } = compile(rules);
   if (fields.size === 0 && paths.length === 0) return value;
+  if (typeof value === "string") return maskJsonText(value, rules);
   const seen = new WeakSet<object>();
   const walk = (v: unknown, at: string[]): unknown => {
+    if (typeof v === "string") return maskText(v, rules);
     if (v === null || typeof v !== "object") return v;
     if (seen.has(v) || at.length > MAX_DEPTH) return MASK;
     seen.add(v);
@@ -103,8 +108,20 @@ export function maskPayload(value: unknown, rules: MaskingRules = DEFAULT_MASKIN
     }
     return out;
   };
-  const result = walk(value, []);
-  return result;
+  return walk(value, []);
+}
+
+/** A JSON document as text, masked and written back; other text through `maskText`. */
+function maskJsonText(text: string, rules: MaskingRules): string {
+  const start = text.trimStart()[0];
+  if (start === "{" || start === "[") {
+    try {
+      return JSON.stringify(maskPayload(JSON.parse(text) as unknown, rules));
+    } catch {
+      // truncated or not JSON after all: mask what the text pattern finds
+    }
+  }
+  return maskText(text, rules);
 }
 
 /**

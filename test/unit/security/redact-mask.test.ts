@@ -106,6 +106,12 @@ describe("masking", () => {
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
   });
 
+  it("a payload kept as text (a raw MQTT body) is masked too: JSON parsed and written back, other text by pattern", () => {
+    assert.equal(maskPayload('{"seq":1,"amountMinor":5,"parties":[{"name":"Jane"}]}'), `{"seq":1,"amountMinor":"${MASK}","parties":[{"name":"${MASK}"}]}`);
+    assert.equal(maskPayload('{"seq":1,"email":"a@b.c",'), `{"seq":1,"email":"${MASK}",`, "truncated JSON");
+    assert.deepEqual(maskPayload({ raw: '{"price": 3}' }), { raw: `{"price": "${MASK}"}` });
+  });
+
   it("maskText masks JSON pairs of configured fields in log text", () => {
     const line = 'parked {"amountMinor": 81612, "email":"a@b.c", "nested":{"price":{"x":1}}, "qty": 3}';
     assert.equal(maskText(line), `parked {"amountMinor": "${MASK}", "email":"${MASK}", "nested":{"price":"${MASK}"}, "qty": 3}`);
