@@ -45,5 +45,5 @@ export const scannerGs1: FlowIngress = {
     const [event, raw] = VALID[i % VALID.length]!;
     return { payload: raw, topic: `wms/DC1/scanner/RF-017/${event}`, extra: props(String(3_000_000_000 + i)) };
   },
-  runs: 3000,
+  runs: 3500,
 };

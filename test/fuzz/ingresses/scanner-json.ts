@@ -37,5 +37,5 @@ export const scannerJson: FlowIngress = {
     const event = EVENTS[i % EVENTS.length]!;
     return { payload: scanEvent(event, 2_000_000_000 + i).payload, topic: topic(event) };
   },
-  runs: 4000,
+  runs: 4500,
 };
