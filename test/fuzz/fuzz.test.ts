@@ -118,9 +118,10 @@ async function fuzz(ingress: FlowIngress, seed: number): Promise<void> {
   }
 }
 
-describe("fuzzing the ingresses in a running flow", { timeout: 110_000 }, () => {
+describe("fuzzing the ingresses in a running flow", () => {
   INGRESSES.forEach((ingress, i) => {
-    it(`${ingress.name}: no crash, no pollution, every hostile input parked with its reason, valid traffic all arrives`, () => fuzz(ingress, SEED + i));
+    // A limit against a hang, not a speed target (about 30 s each on an idle 2-core machine).
+    it(`${ingress.name}: no crash, no pollution, every hostile input parked with its reason, valid traffic all arrives`, { timeout: 240_000 }, () => fuzz(ingress, SEED + i));
   });
 
   it("the suite sends at least 10,000 hostile inputs (at FUZZ_SCALE=1)", () => {

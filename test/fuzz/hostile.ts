@@ -23,7 +23,7 @@ export const invalidUtf8 = fc
   .chain((bad) => fc.tuple(fc.string({ maxLength: 20 }), fc.string({ maxLength: 20 })).map(([a, b]) => Buffer.concat([Buffer.from(a), Buffer.from(bad.flat()), Buffer.from(b)])));
 
 /** `[[[[…]]]]` or `{"a":{"a":…}}` thousands of levels deep (a recursive reader overflows its stack). */
-export const deeplyNested = fc.tuple(fc.integer({ min: 500, max: 50_000 }), fc.boolean(), fc.boolean()).map(([depth, arrays, closed]) => {
+export const deeplyNested = fc.tuple(fc.integer({ min: 500, max: 20_000 }), fc.boolean(), fc.boolean()).map(([depth, arrays, closed]) => {
   const open = arrays ? "[".repeat(depth) : '{"a":'.repeat(depth);
   const close = arrays ? "]".repeat(depth) : "}".repeat(depth);
   return open + (arrays ? "" : "1") + (closed ? close : close.slice(0, depth >> 1));

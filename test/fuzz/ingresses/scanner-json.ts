@@ -22,14 +22,15 @@ export const scannerJson: FlowIngress = {
   ],
   hostile: fc
     .oneof(
-      truncated(validScan.map((s) => s.text)),
-      wrongTyped(validScan.map((s) => JSON.parse(s.text) as Record<string, unknown>)),
-      protoJson,
-      deeplyNested,
-      invalidUtf8.map((b) => b.toString("latin1")),
-      invalidUtf8 as fc.Arbitrary<unknown>,
-      garbage,
-      fc.json().map((t) => JSON.parse(t) as unknown),
+      // Deep nesting is the costly case (thousands of levels per input): rarer than the others.
+      { arbitrary: truncated(validScan.map((s) => s.text)), weight: 4 },
+      { arbitrary: wrongTyped(validScan.map((s) => JSON.parse(s.text) as Record<string, unknown>)), weight: 4 },
+      { arbitrary: protoJson, weight: 2 },
+      { arbitrary: deeplyNested, weight: 1 },
+      { arbitrary: invalidUtf8.map((b) => b.toString("latin1")), weight: 2 },
+      { arbitrary: invalidUtf8 as fc.Arbitrary<unknown>, weight: 2 },
+      { arbitrary: garbage, weight: 4 },
+      { arbitrary: fc.json().map((t) => JSON.parse(t) as unknown), weight: 2 },
     )
     .chain((payload) => fc.constantFrom(...EVENTS).map((event): IngressMessage => ({ payload, topic: topic(event) }))),
   extras: huge().map((payload) => ({ payload, topic: topic("pick") })),
