@@ -6,6 +6,12 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { maskingRules } from "./nodes/lib/masking";
+import { auditLogHandler } from "./nodes/lib/security/audit";
+import { forbiddenNot401 } from "./nodes/lib/security/forbidden";
+import { redactingConsole } from "./nodes/lib/security/log-console";
+import { registerEnvSecrets, registerSecret } from "./nodes/lib/security/redact";
+import { adminAuthFromEnv } from "./nodes/lib/security/users-file";
 
 /** The repository (or installed package) root: settings.ts compiles to dist/settings.js. */
 const packageRoot = resolve(__dirname, existsSync(join(__dirname, "..", "package.json")) ? ".." : ".");
@@ -33,19 +39,61 @@ function credentialSecret(log: (line: string) => void = console.log): string {
   return secret;
 }
 
+/**
+ * Financial and personal fields masked for readers without `lsync-finance.read` (dead letters,
+ * trace, event log) and always in the console log: LSYNC_MASK_FIELDS (key names, anywhere) and
+ * LSYNC_MASK_PATHS (`$.parties[*].name`), comma-separated; unset = the defaults in
+ * nodes/lib/masking.ts, "none" = off.
+ */
+function maskingFromEnv() {
+  const fields = process.env.LSYNC_MASK_FIELDS?.trim();
+  const paths = process.env.LSYNC_MASK_PATHS?.trim();
+  if (fields === "none" && (paths === undefined || paths === "none")) return maskingRules(false);
+  return maskingRules({ ...(fields ? { fields: fields === "none" ? [] : fields } : {}), ...(paths ? { paths: paths === "none" ? [] : paths } : {}) });
+}
+
+/**
+ * The editor over HTTPS when LSYNC_TLS_CERT and LSYNC_TLS_KEY name PEM files (the launcher then
+ * serves https); otherwise plain HTTP, meant for 127.0.0.1 or behind a TLS-terminating proxy.
+ */
+function httpsFromEnv(): { cert: Buffer; key: Buffer } | undefined {
+  const cert = process.env.LSYNC_TLS_CERT?.trim();
+  const key = process.env.LSYNC_TLS_KEY?.trim();
+  if (!cert && !key) return undefined;
+  if (!cert || !key) throw new Error("LSYNC_TLS_CERT and LSYNC_TLS_KEY go together: set both (PEM files) or neither");
+  return { cert: readFileSync(cert), key: readFileSync(key) };
+}
+
+const secret = credentialSecret();
+// Everything that writes text for people redacts these (see nodes/lib/security/redact.ts).
+registerSecret(secret);
+registerEnvSecrets();
+const masking = maskingFromEnv();
+const https = httpsFromEnv();
+
 const settings = {
   uiHost: process.env.HOST || "127.0.0.1",
   uiPort: Number(process.env.PORT || 1880),
   userDir: dataDir,
   flowFile: "flows.json",
   flowFilePretty: true,
-  credentialSecret: credentialSecret(),
+  credentialSecret: secret,
+  // Users and roles from LSYNC_USERS_FILE; none in development (open editor), required in production.
+  adminAuth: adminAuthFromEnv(),
+  // A signed-in user without the permission gets 403 with a reason rather than a bare 401.
+  httpAdminMiddleware: forbiddenNot401,
+  ...(https ? { https } : {}),
+  /** Read by our nodes through RED.settings: what masking hides (nodes/lib/masking.ts). */
+  lsyncMasking: masking,
   httpAdminRoot: "/",
   httpNodeRoot: "/api",
   // Our nodes import what they need; function nodes in the product flows need no modules.
   functionExternalModules: false,
   logging: {
-    console: { level: process.env.LOG_LEVEL || "info", metrics: false, audit: false },
+    // Node-RED's console format, with secrets redacted and financial/personal fields masked.
+    console: { level: process.env.LOG_LEVEL || "info", metrics: false, audit: false, handler: redactingConsole(masking) },
+    // Node-RED's audit events (deploys, settings, palette, logins, refused permissions) into the store's audit table.
+    lsyncAudit: { level: "off", metrics: false, audit: true, handler: auditLogHandler },
   },
   editorTheme: {
     page: { title: "Logistics Sync" },

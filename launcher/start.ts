@@ -10,6 +10,7 @@
 import express from "express";
 import { mkdirSync, rmSync, symlinkSync } from "node:fs";
 import http from "node:http";
+import https from "node:https";
 import { createServer, type Server } from "node:net";
 import { join, resolve } from "node:path";
 import { syncFlowFile } from "./flow-file";
@@ -109,6 +110,7 @@ async function main(): Promise<void> {
     uiHost: string;
     httpAdminRoot: string;
     httpNodeRoot: string;
+    https?: { cert: Buffer; key: Buffer };
   };
   mkdirSync(settings.userDir, { recursive: true });
   linkPackageInto(settings.userDir);
@@ -124,7 +126,8 @@ async function main(): Promise<void> {
 
   const RED = (await import("node-red")).default;
   const app = express();
-  const server = http.createServer(app);
+  // LSYNC_TLS_CERT/LSYNC_TLS_KEY (settings.https): the editor, admin API and HTTP endpoints over TLS.
+  const server = settings.https ? https.createServer(settings.https, app) : http.createServer(app);
   RED.init(server, settings as never);
   app.use(settings.httpAdminRoot, RED.httpAdmin);
   app.use(settings.httpNodeRoot, RED.httpNode);
@@ -143,7 +146,7 @@ async function main(): Promise<void> {
 
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : settings.uiPort;
-  log(`editor      http://localhost:${port}/`);
+  log(`editor      ${settings.https ? "https" : "http"}://localhost:${port}/`);
   log(`MQTT        ${mqttUrl}`);
   for (const [name, url] of Object.entries(simulatorUrls)) log(`${name.padEnd(11)} ${url}  (state: ${url}/_sim/state)`);
   log("ready; Ctrl-C stops everything");

@@ -6,8 +6,11 @@
 import type { Request, Response } from "express";
 import { replayTargetFor, findDeadLetterStore } from "./dead-letter-registry";
 import { errorMessage } from "./errors";
+import { maskingRules, maskPayload, type MaskingRules } from "./masking";
 import type { NodeAPI } from "./red";
-import type { DeadLetter, DeadLetterFilter, DeadLetterState, LsyncStore } from "./store";
+import { queueAudit } from "./security/audit";
+import { mayUnmask, PERMISSIONS } from "./security/roles";
+import type { AuditFilter, DeadLetter, DeadLetterFilter, DeadLetterState, LsyncStore, NewAuditEntry } from "./store";
 
 /** A store as the admin API names it: the store config node's id and its store. */
 export interface StoreRef {
@@ -20,8 +23,17 @@ export interface Answer {
   body: Record<string, unknown>;
 }
 
-export const READ_PERMISSION = "lsync-dead-letters.read";
-export const WRITE_PERMISSION = "lsync-dead-letters.write";
+export const READ_PERMISSION = PERMISSIONS.deadLettersRead;
+/** Replay and discard are separate: an operator may replay (with a reason) but not discard. */
+export const REPLAY_PERMISSION = PERMISSIONS.deadLettersReplay;
+export const DISCARD_PERMISSION = PERMISSIONS.deadLettersDiscard;
+export const AUDIT_PERMISSION = PERMISSIONS.auditRead;
+
+/** How a reader sees payloads: masked (financial and personal fields) unless they may see them. */
+export interface Viewer {
+  unmask: boolean;
+  rules: MaskingRules;
+}
 
 const STATES: readonly DeadLetterState[] = ["parked", "replayed", "discarded"];
 const MAX_REASON = 2000;
@@ -102,10 +114,25 @@ async function findLetter(where: StoreRef, rawId: unknown): Promise<{ letter: De
   return { letter };
 }
 
-export async function inspectLetter(where: StoreRef, rawId: unknown): Promise<Answer> {
+/** One letter with its payload; masked for a viewer who may not see financial and personal fields (flows see it whole). */
+export async function inspectLetter(where: StoreRef, rawId: unknown, viewer?: Viewer): Promise<Answer> {
   const found = await findLetter(where, rawId);
   if ("answer" in found) return found.answer;
-  return { status: 200, body: { store: where.id, deadLetter: letterView(found.letter, true) } };
+  const view = letterView(found.letter, true);
+  if (viewer && !viewer.unmask) {
+    view.payload = maskPayload(view.payload, viewer.rules);
+    view.masked = true;
+  }
+  return { status: 200, body: { store: where.id, deadLetter: view } };
+}
+
+/**
+ * Writes an audit entry for a replay or discard into the letter's store before the answer goes
+ * out; if the store refuses it now, the entry waits in the audit queue rather than failing an
+ * action that has already happened.
+ */
+async function audit(where: StoreRef, entry: NewAuditEntry): Promise<void> {
+  await where.store.recordAudit(entry).catch(() => queueAudit(entry));
 }
 
 function notParked(letter: DeadLetter): Answer {
@@ -159,6 +186,7 @@ export async function replayLetter(where: StoreRef, rawId: unknown, by: string, 
   }
   const resolved = (await where.store.getDeadLetter(letter.id)) ?? letter;
   const at = new Date(resolved.resolution?.at ?? Date.now()).toISOString();
+  await audit(where, { user: by, action: "dead-letter.replay", target: String(letter.id), detail: { store: where.id, reason: parsed.reason, node: letter.nodeId, replayedBy: route.target.nodeId } });
   route.target.emit(replayedMessage(letter, { by, at, reason: parsed.reason }));
   return { status: 200, body: { store: where.id, replayedBy: route.target.nodeId, deadLetter: letterView(resolved, false) } };
 }
@@ -175,7 +203,46 @@ export async function discardLetter(where: StoreRef, rawId: unknown, by: string,
     return now ? notParked(now) : fail(404, `no dead letter ${found.letter.id} in store ${where.id}`);
   }
   const resolved = (await where.store.getDeadLetter(found.letter.id)) ?? found.letter;
+  await audit(where, { user: by, action: "dead-letter.discard", target: String(found.letter.id), detail: { store: where.id, reason: parsed.reason, node: found.letter.nodeId } });
   return { status: 200, body: { store: where.id, deadLetter: letterView(resolved, false) } };
+}
+
+/** Query → audit filter: `limit` (1–1000), `before` (id), `user`, `action` (exact, or a prefix ending in "."), `since` (ISO time). */
+export function parseAuditQuery(query: Record<string, unknown>): { filter: AuditFilter } | { answer: Answer } {
+  const filter: AuditFilter = {};
+  for (const [field, value] of Object.entries(query)) {
+    if (value !== undefined && text(value) === undefined) return { answer: fail(400, `${field} must be given once, as text`, field) };
+  }
+  const limit = text(query.limit);
+  if (limit) {
+    const n = Number(limit);
+    if (!Number.isInteger(n) || n < 1 || n > 1000) return { answer: fail(400, `limit must be a whole number from 1 to 1000 (got "${limit}")`, "limit") };
+    filter.limit = n;
+  }
+  const before = text(query.before);
+  if (before) {
+    const id = parseId(before);
+    if (id === null) return { answer: fail(400, `before must be an audit entry id (got "${before}")`, "before") };
+    filter.beforeId = id;
+  }
+  const since = text(query.since);
+  if (since) {
+    const t = Date.parse(since);
+    if (!Number.isFinite(t)) return { answer: fail(400, `since must be an ISO 8601 time (got "${since}")`, "since") };
+    filter.since = t;
+  }
+  const user = text(query.user);
+  if (user) filter.user = user;
+  const action = text(query.action);
+  if (action) filter.action = action;
+  return { filter };
+}
+
+export async function listAuditEntries(where: StoreRef, query: Record<string, unknown>): Promise<Answer> {
+  const parsed = parseAuditQuery(query);
+  if ("answer" in parsed) return parsed.answer;
+  const entries = await where.store.listAudit(parsed.filter);
+  return { status: 200, body: { store: where.id, audit: entries.map((e) => ({ ...e, at: new Date(e.at).toISOString() })) } };
 }
 
 /** Who is asking: the editor user when adminAuth is on, else "anonymous". */
@@ -191,17 +258,34 @@ const routed = new WeakSet<object>();
  *
  * - `GET  /lsync/dead-letters?state=&limit=&node=&correlationId=&before=&store=` — newest first, without payloads (read)
  * - `GET  /lsync/dead-letters/:id?store=` — one letter with its payload (read)
- * - `POST /lsync/dead-letters/:id/replay?store=` `{ reason }` — through the replay node configured for it (write)
- * - `POST /lsync/dead-letters/:id/discard?store=` `{ reason }` (write)
+ * - `POST /lsync/dead-letters/:id/replay?store=` `{ reason }` — through the replay node configured for it (replay)
+ * - `POST /lsync/dead-letters/:id/discard?store=` `{ reason }` (discard)
+ * - `GET  /lsync/audit?limit=&before=&user=&action=&since=&store=` — the audit trail, newest first (lsync-audit.read)
+ *
+ * Payloads are masked for readers without `lsync-finance.read`; replays and discards are audited.
  *
  * `store` is a store config node id; without it, the first store with dead letters is used.
  */
-export function registerDeadLetterRoutes(RED: Pick<NodeAPI, "httpAdmin" | "auth">): void {
+export function registerDeadLetterRoutes(RED: Pick<NodeAPI, "httpAdmin" | "auth"> & { settings?: unknown }): void {
   const app = RED.httpAdmin;
   if (routed.has(app)) return;
   routed.add(app);
   const read = RED.auth.needsPermission(READ_PERMISSION);
-  const write = RED.auth.needsPermission(WRITE_PERMISSION);
+  const replay = RED.auth.needsPermission(REPLAY_PERMISSION);
+  const discard = RED.auth.needsPermission(DISCARD_PERMISSION);
+  const auditRead = RED.auth.needsPermission(AUDIT_PERMISSION);
+  // The masking setting (settings.ts `lsyncMasking`), read once; a bad one falls back to the defaults.
+  let rules: MaskingRules;
+  try {
+    rules = maskingRules((RED.settings as { lsyncMasking?: unknown } | undefined)?.lsyncMasking);
+  } catch {
+    rules = maskingRules(undefined);
+  }
+  /** Signed in (adminAuth on) → the token's scope decides; no user (open editor) → unmasked. */
+  const viewerOf = (req: Request): Viewer => {
+    const r = req as Request & { user?: unknown; authInfo?: { scope?: unknown } };
+    return { unmask: mayUnmask(r.user !== undefined && r.user !== null, r.authInfo?.scope), rules };
+  };
 
   const handle = (action: (where: StoreRef, req: Request) => Promise<Answer>) => (req: Request, res: Response) => {
     const named = text(req.query.store);
@@ -228,15 +312,23 @@ export function registerDeadLetterRoutes(RED: Pick<NodeAPI, "httpAdmin" | "auth"
       return listLetters(where, query);
     }),
   );
-  app.get("/lsync/dead-letters/:id", read, handle((where, req) => inspectLetter(where, req.params.id)));
+  app.get("/lsync/dead-letters/:id", read, handle((where, req) => inspectLetter(where, req.params.id, viewerOf(req))));
   app.post(
     "/lsync/dead-letters/:id/replay",
-    write,
+    replay,
     handle((where, req) => replayLetter(where, req.params.id, requester(req), body(req).reason)),
   );
   app.post(
     "/lsync/dead-letters/:id/discard",
-    write,
+    discard,
     handle((where, req) => discardLetter(where, req.params.id, requester(req), body(req).reason)),
+  );
+  app.get(
+    "/lsync/audit",
+    auditRead,
+    handle((where, req) => {
+      const { store: _store, ...query } = req.query as Record<string, unknown>;
+      return listAuditEntries(where, query);
+    }),
   );
 }

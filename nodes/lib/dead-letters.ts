@@ -1,6 +1,7 @@
 import { errorMessage } from "./errors";
 import { recordDeadLetter } from "./events/record";
 import { intakeRefOf, intakeStore, isSplit, notifySettled, settleFinished } from "./intake/settlement";
+import { redactSecretsIn } from "./security/redact";
 import type { LsyncStore } from "./store";
 
 /** What the dead-letter store needs from a failing message. */
@@ -34,7 +35,8 @@ export async function parkFailedMessage(
     correlationId: stringOrNull(msg.correlationId) ?? stringOrNull(payload?.correlationId),
     idempotencyKey: stringOrNull(msg.idempotencyKey) ?? stringOrNull(payload?.idempotencyKey),
     attempts,
-    payload: msg.payload ?? null,
+    // A configured secret that reached the payload (an echoed token) does not reach the store.
+    payload: redactSecretsIn(msg.payload ?? null),
     inboxId: sameStore ? intake.id : null,
     // What the dedupe node took as this message's claim ref: a replay carries it again.
     origin: {

@@ -3,6 +3,8 @@
  * stack), so the message itself names the field, the rule and the value; `code` and `details`
  * serve callers in code and tests.
  */
+import { redact } from "./security/redact";
+
 export class LsyncError extends Error {
   constructor(
     message: string,
@@ -22,7 +24,8 @@ export class InputError extends LsyncError {
   }
 }
 
+/** The error as text for people: logs, Catch nodes, dead-letter reasons, API answers. Secrets redacted. */
 export function errorMessage(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  return typeof err === "string" ? err : JSON.stringify(err);
+  if (err instanceof Error) return redact(err.message);
+  return redact(typeof err === "string" ? err : String(JSON.stringify(err)));
 }

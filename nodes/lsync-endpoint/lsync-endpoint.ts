@@ -1,5 +1,6 @@
 import { EndpointClient, type EndpointAuth, type EndpointOptions, type EndpointTls } from "../lib/http/endpoint-client";
 import { configValue, type Node, type NodeAPI, type NodeDef } from "../lib/red";
+import { registerCredentials } from "../lib/security/redact";
 
 export type SystemKind = "ERP" | "WMS" | "TMS" | "FINANCE" | "CARRIER" | "PORTAL";
 
@@ -126,6 +127,8 @@ export default function register(RED: NodeAPI): void {
       if (tlsNode && typeof tlsNode.addTLSOptions === "function") tls = tlsNode.addTLSOptions({});
       else this.error(`endpoint: TLS configuration ${def.tls} not found; calls go without a client certificate`);
     }
+    // Keys, tokens and passwords never reach a log line, an error message or a dead letter.
+    registerCredentials(this.credentials);
     node.client = new EndpointClient(clientOptionsFrom(def, this.credentials ?? {}, tls));
     this.on("close", () => node.client.close());
   }

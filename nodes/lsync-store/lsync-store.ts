@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { configValue, type Node, type NodeAPI, type NodeDef } from "../lib/red";
 import { eventLogSettings, registerEventLogStore } from "../lib/events/event-log";
+import { registerCredentials } from "../lib/security/redact";
 import { acquireStore, PostgresStore, redactUrl, releaseStore, type LsyncStore, type StoreConfig } from "../lib/store";
 
 export interface StoreNodeDef extends NodeDef {
@@ -77,6 +78,8 @@ export default function register(RED: NodeAPI): void {
   function LsyncStoreNode(this: Node<StoreCredentials>, def: StoreNodeDef): void {
     RED.nodes.createNode(this, def);
     const node = this as StoreNode;
+    // Keys, tokens and passwords never reach a log line, an error message or a dead letter.
+    registerCredentials(this.credentials);
     const config = storeConfig(def, RED.settings.userDir as string | undefined, this.credentials?.password);
     if (config.kind === "postgres") {
       if (urlHasPassword(config.url)) this.warn("the PostgreSQL URL carries a password: put it in the store node's Password field instead");

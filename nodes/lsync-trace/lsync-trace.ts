@@ -7,13 +7,21 @@
 import type { Request, Response } from "express";
 import { activeEventLog, flushEventLog } from "../lib/events/event-log";
 import { buildTrace, traceKey } from "../lib/events/trace";
-import { mayReadFinance } from "../lib/masking";
+import { maskingRules, mayReadFinance, type MaskingRules } from "../lib/masking";
 import type { NodeAPI } from "../lib/red";
 
 export const TRACE_READ = "lsync-trace.read";
 
 export default function register(RED: NodeAPI): void {
   RED.plugins.registerPlugin("lsync-trace", { type: "lsync-sidebar" } as never);
+
+  // The same masking rules as the dead-letter views (settings.ts `lsyncMasking`); bad ones → defaults.
+  let masking: MaskingRules;
+  try {
+    masking = maskingRules((RED.settings as unknown as { lsyncMasking?: unknown }).lsyncMasking);
+  } catch {
+    masking = maskingRules(undefined);
+  }
 
   RED.httpAdmin.get("/lsync/trace", RED.auth.needsPermission(TRACE_READ), (req: Request, res: Response) => {
     let key: string;
@@ -33,7 +41,7 @@ export default function register(RED: NodeAPI): void {
     const authEnabled = Boolean((RED.settings as unknown as { adminAuth?: unknown }).adminAuth) || authInfo !== undefined;
     const limit = Number(req.query.limit);
     flushEventLog()
-      .then(() => buildTrace(log.store, key, { limit: Number.isFinite(limit) && limit > 0 ? limit : undefined, showMoney: mayReadFinance(authInfo?.scope, authEnabled) }))
+      .then(() => buildTrace(log.store, key, { limit: Number.isFinite(limit) && limit > 0 ? limit : undefined, showMoney: mayReadFinance(authInfo?.scope, authEnabled), masking }))
       .then((trace) => res.json(trace))
       .catch((err: Error) => res.status(500).json({ error: `trace of ${key} failed: ${err.message}` }));
   });

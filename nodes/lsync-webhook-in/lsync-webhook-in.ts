@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { authenticate, parseEvent, readBody, type KeySource, type Rejection, type WebhookAuth } from "../lib/intake/webhook/request";
 import { WebhookIntake, type WebhookIntakeState } from "../lib/intake/webhook/webhook-intake";
+import { registerCredentials } from "../lib/security/redact";
 import { configValue, count, throttledStatus, type Node, type NodeAPI, type NodeDef } from "../lib/red";
 import type { InboxItem } from "../lib/store";
 import type { StoreNode } from "../lsync-store/lsync-store";
@@ -53,6 +54,8 @@ export default function register(RED: NodeAPI): void {
     const node = this;
     const storeNode = RED.nodes.getNode(def.store) as StoreNode | null;
     const path = `/${configValue(def.path).replace(/^\/+/, "")}`;
+    // Never in a log line, error or dead letter.
+    registerCredentials(node.credentials);
     const secrets = [node.credentials?.secret ?? "", node.credentials?.previousSecret ?? ""].filter(Boolean);
     const authKind = def.auth === "api-key" || def.auth === "none" ? def.auth : "hmac";
     const problem = !storeNode

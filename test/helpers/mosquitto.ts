@@ -4,7 +4,7 @@
  * broker already running on 1883.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -38,13 +38,33 @@ async function listening(port: number): Promise<boolean> {
   });
 }
 
-export async function startMosquitto(): Promise<PrivateBroker> {
+/**
+ * `secure` (security tests): anonymous clients refused, users from a password file (made with
+ * mosquitto_passwd from `users`), and the ACL file `aclFile`.
+ */
+export interface MosquittoOptions {
+  secure?: { users: Record<string, string>; aclFile: string };
+}
+
+export async function startMosquitto(options: MosquittoOptions = {}): Promise<PrivateBroker> {
   const dir = mkdtempSync(join(tmpdir(), "lsync-mosquitto-"));
   const port = await freePort();
   const config = join(dir, "mosquitto.conf");
+  let access = "allow_anonymous true\n";
+  if (options.secure) {
+    const passwd = join(dir, "passwd");
+    writeFileSync(passwd, "");
+    // Mosquitto started as root reads its files as the mosquitto user.
+    chmodSync(dir, 0o755);
+    for (const [user, password] of Object.entries(options.secure.users)) {
+      const made = spawnSync("mosquitto_passwd", ["-b", passwd, user, password], { encoding: "utf8" });
+      if (made.status !== 0) throw new Error(`mosquitto_passwd failed: ${made.stderr}`);
+    }
+    access = `allow_anonymous false\npassword_file ${passwd}\nacl_file ${options.secure.aclFile}\n`;
+  }
   // Unlimited queue for offline persistent sessions: a crash test leaves the product away while
   // a burst goes on, and Mosquitto's default (1000) would drop the rest at the broker.
-  writeFileSync(config, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_inflight_messages 100\nmax_queued_messages 0\n`);
+  writeFileSync(config, `listener ${port} 127.0.0.1\n${access}persistence false\nmax_inflight_messages 100\nmax_queued_messages 0\n`);
   const binary = spawnSync("sh", ["-c", "command -v mosquitto || echo /usr/sbin/mosquitto"], { encoding: "utf8" }).stdout.trim();
   const child: ChildProcess = spawn(binary, ["-c", config], { stdio: "ignore" });
   const deadline = Date.now() + 10_000;

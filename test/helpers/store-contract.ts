@@ -451,4 +451,46 @@ export function storeContract<S extends ContractStore>(factory: StoreFactory<S>)
       assert.deepEqual([got?.value, got?.dueAt, got?.version], [{ team: "finance" }, 1234, 1]);
     });
   });
+  // ---- Audit (security, issue #9) ----
+  describe(`${name} audit`, () => {
+    it("recordAudit keeps who, what, on what and when; listAudit is newest first and survives a restart", async () => {
+      const { store, reopen } = await fresh();
+      const a = await store.recordAudit({ at: 1_000, user: "ana", action: "flows.set", target: "full", detail: { rev: "r1" } });
+      const b = await store.recordAudit({ user: "olga", action: "dead-letter.replay", target: "7", detail: { reason: "TMS back up" } });
+      assert.ok(b > a);
+      const listed = await store.listAudit();
+      assert.deepEqual(listed.map((e) => e.id), [b, a]);
+      assert.deepEqual(listed[1], { id: a, at: 1_000, user: "ana", action: "flows.set", target: "full", detail: { rev: "r1" } });
+      assert.ok(Math.abs(listed[0]!.at - Date.now()) < 60_000, "at defaults to now");
+      await store.close();
+      const reopened = await reopen();
+      assert.deepEqual((await reopened.listAudit()).map((e) => e.action), ["dead-letter.replay", "flows.set"]);
+    });
+
+    it("listAudit narrows by user, action (exact or prefix), beforeId, since and limit", async () => {
+      const { store } = await fresh();
+      const ids: number[] = [];
+      for (const [user, action, at] of [
+        ["ana", "flows.set", 10],
+        ["olga", "dead-letter.replay", 20],
+        ["ana", "dead-letter.discard", 30],
+        ["ana", "dead-letter.replay", 40],
+      ] as const) {
+        ids.push(await store.recordAudit({ user, action, at }));
+      }
+      assert.deepEqual((await store.listAudit({ user: "ana" })).map((e) => e.id), [ids[3], ids[2], ids[0]]);
+      assert.deepEqual((await store.listAudit({ action: "dead-letter.replay" })).map((e) => e.id), [ids[3], ids[1]]);
+      assert.deepEqual((await store.listAudit({ action: "dead-letter." })).map((e) => e.id), [ids[3], ids[2], ids[1]]);
+      assert.deepEqual((await store.listAudit({ beforeId: ids[2] })).map((e) => e.id), [ids[1], ids[0]]);
+      assert.deepEqual((await store.listAudit({ since: 30 })).map((e) => e.id), [ids[3], ids[2]]);
+      assert.deepEqual((await store.listAudit({ limit: 1 })).map((e) => e.id), [ids[3]]);
+      assert.deepEqual(await store.listAudit({ user: "nobody" }), []);
+    });
+
+    it("recordAudit refuses an entry without user or action", async () => {
+      const { store } = await fresh();
+      await assert.rejects(store.recordAudit({ user: "", action: "flows.set" }), /user and an action/);
+    });
+  });
+  // ---- end audit ----
 }

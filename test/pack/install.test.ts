@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -24,19 +24,18 @@ describe("packed module in a stock Node-RED", { timeout: 600_000 }, () => {
   let url = "";
 
   before(async () => {
-    // Packs the dist/ that `npm test` built, without npm's prepack (which rebuilds: wiping dist/
-    // under the tests running beside this one). The examples it would generate are made here.
-    const examples = join(REPO, "scripts", "make-examples.mjs");
-    execFileSync(process.execPath, [examples], { cwd: REPO });
-    let packed: string;
-    try {
-      packed = execFileSync("npm", ["pack", "--silent", "--ignore-scripts", "--pack-destination", work], { cwd: REPO, encoding: "utf8" })
-        .trim()
-        .split("\n")
-        .pop()!;
-    } finally {
-      execFileSync(process.execPath, [examples, "--clean"], { cwd: REPO });
+    // Packs a copy of the package as `npm test` built it, without npm's prepack: that rebuilds
+    // (wiping dist/) and writes examples/ into the repository, under the products that other tests
+    // run from it at the same time. The copy gets the examples the prepack would have made.
+    const source = join(work, "package");
+    for (const entry of ["package.json", "README.md", "dist", "resources", "canonical", "flows", "scripts"]) {
+      cpSync(join(REPO, entry), join(source, entry), { recursive: true });
     }
+    execFileSync(process.execPath, [join(source, "scripts", "make-examples.mjs")], { cwd: source });
+    const packed = execFileSync("npm", ["pack", "--silent", "--ignore-scripts", "--pack-destination", work], { cwd: source, encoding: "utf8" })
+      .trim()
+      .split("\n")
+      .pop()!;
     execFileSync("mkdir", ["-p", userDir]);
     writeFileSync(join(userDir, "package.json"), JSON.stringify({ name: "node-red-project", private: true }));
     execFileSync("npm", ["install", "--no-audit", "--no-fund", join(work, packed)], { cwd: userDir, stdio: "pipe" });

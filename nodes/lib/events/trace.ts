@@ -3,7 +3,7 @@
  * business threads (correlation ids) those entries belong to — so a PRO number finds the order,
  * the WMS movements, the TMS calls with their retries, the invoice and any dead letter on the way.
  */
-import { maskMoney } from "../masking";
+import { DEFAULT_MASKING, maskPayload, type MaskingRules } from "../masking";
 import type { EventLogEntry, EventLogStore } from "../store";
 
 export interface TraceEntry {
@@ -42,7 +42,7 @@ export function traceKey(raw: unknown): string {
   return key;
 }
 
-export async function buildTrace(store: EventLogStore, key: string, options: { limit?: number; showMoney: boolean }): Promise<Trace> {
+export async function buildTrace(store: EventLogStore, key: string, options: { limit?: number; showMoney: boolean; masking?: MaskingRules }): Promise<Trace> {
   const limit = Math.min(Math.max(Math.trunc(options.limit ?? 1000) || 1000, 1), 10_000);
   // The key may itself be a correlation id; its direct entries name the threads to follow.
   const direct = await store.findEvents({ key, correlationIds: [key], limit });
@@ -64,7 +64,7 @@ export async function buildTrace(store: EventLogStore, key: string, options: { l
       correlationId: e.correlationId,
       durationMs: e.durationMs,
       keys: e.keys,
-      detail: options.showMoney ? e.detail : maskMoney(e.detail),
+      detail: options.showMoney ? e.detail : maskPayload(e.detail, options.masking ?? DEFAULT_MASKING),
     })),
     truncated,
     masked: !options.showMoney,

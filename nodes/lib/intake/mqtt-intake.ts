@@ -53,9 +53,20 @@ export class DurableMqttIntake {
     this.unregister = registerIntake(options.source, options.store, (id) => this.release(id));
   }
 
+  /**
+   * Subscribes and resumes side by side. Both wait for room in the in-flight window, so while the
+   * stored backlog of a crash runs the broker is held back (no acks) rather than kept waiting for
+   * a subscription: a backlog of tens of thousands must not delay the session for minutes.
+   */
   async start(): Promise<void> {
-    await this.resume();
     if (this.stopped) return;
+    // Items taken in from now on are this run's own: resume stops where they begin.
+    const startedAt = Date.now();
+    this.connect();
+    await this.resume(startedAt);
+  }
+
+  private connect(): void {
     const v5 = (this.options.client.protocolVersion ?? 5) === 5;
     const client = mqtt.connect(this.options.url, {
       clean: false,
@@ -84,13 +95,14 @@ export class DurableMqttIntake {
     client.on("error", (err) => this.options.onError?.(err));
   }
 
-  /** Re-emits what was stored and not settled before the last stop, oldest first. */
-  private async resume(): Promise<void> {
+  /** Re-emits what was stored and not settled before this start, oldest first. */
+  private async resume(before: number): Promise<void> {
     let after = 0;
     for (;;) {
       const items = await this.options.store.pendingInbox(this.options.source, 500, after);
       if (items.length === 0) return;
       for (const item of items) {
+        if (item.receivedAt >= before) return;
         await this.capacity();
         if (this.stopped) return;
         this.inFlight.add(item.id);

@@ -35,6 +35,8 @@ import {
   type OutboxRecord,
   type RuleStateRecord,
 } from "./records";
+import type { AuditEntry, AuditFilter, NewAuditEntry } from "./types";
+import { auditLimit, auditValues, auditWhere, toAuditEntry, type AuditRecord } from "./audit-records";
 
 export interface PostgresStoreOptions {
   /** `postgres://user@host:5432/database`; the password rather in `password` than in the URL. */
@@ -741,6 +743,48 @@ export class PostgresStore implements LsyncStore {
     const { rows } = await this.q<{ n: number }>(`SELECT count(*) AS n FROM ${this.t.ruleState} WHERE scope = $1`, [scope]);
     return Number(rows[0]?.n ?? 0);
   }
+
+  // ---- Audit (security, issue #9) ----
+  private auditReady: Promise<void> | null = null;
+  /** The audit table, made on first use (under the schema lock: instances may start together). */
+  private ensureAudit(): Promise<void> {
+    this.auditReady ??= this.tx(async (c) => {
+      await c.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [`lsync-schema:${this.schema}`]);
+      await c.query(`CREATE TABLE IF NOT EXISTS "${this.schema}".audit (
+        id       BIGSERIAL PRIMARY KEY,
+        at       BIGINT NOT NULL,
+        username TEXT   NOT NULL,
+        action   TEXT   NOT NULL,
+        target   TEXT,
+        detail   TEXT
+      )`);
+    }).catch((err: unknown) => {
+      this.auditReady = null;
+      throw err;
+    });
+    return this.auditReady;
+  }
+
+  async recordAudit(entry: NewAuditEntry): Promise<number> {
+    const values = auditValues(entry);
+    await this.ensureAudit();
+    const { rows } = await this.q<{ id: string }>(
+      `INSERT INTO "${this.schema}".audit (at, username, action, target, detail) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+      values,
+    );
+    return Number(rows[0]!.id);
+  }
+
+  async listAudit(filter: AuditFilter = {}): Promise<AuditEntry[]> {
+    await this.ensureAudit();
+    const { sql, args } = auditWhere(filter, (n) => `$${n}`);
+    const { rows } = await this.q<AuditRecord & QueryResultRow>(
+      `SELECT * FROM "${this.schema}".audit ${sql} ORDER BY id DESC LIMIT $${args.length + 1}`,
+      [...args, auditLimit(filter)],
+    );
+    return rows.map(toAuditEntry);
+  }
+  // ---- end audit ----
 
   async close(): Promise<void> {
     if (this.closed) return;

@@ -36,6 +36,8 @@ import {
   type OutboxRecord,
   type RuleStateRecord,
 } from "./records";
+import type { AuditEntry, AuditFilter, NewAuditEntry } from "./types";
+import { auditLimit, auditValues, auditWhere, toAuditEntry, type AuditRecord } from "./audit-records";
 
 export interface SqliteStoreOptions {
   /** File path, or ":memory:" for tests. */
@@ -499,6 +501,35 @@ export class SqliteStore implements LsyncStore {
       return this.db.prepare("DELETE FROM event_log WHERE at < ?").run(before).changes;
     })();
   }
+
+  // ---- Audit (security, issue #9) ----
+  private auditReady = false;
+  private ensureAudit(): void {
+    if (this.auditReady) return;
+    this.db.exec(`CREATE TABLE IF NOT EXISTS audit (
+      id       INTEGER PRIMARY KEY AUTOINCREMENT,
+      at       INTEGER NOT NULL,
+      username TEXT    NOT NULL,
+      action   TEXT    NOT NULL,
+      target   TEXT,
+      detail   TEXT
+    )`);
+    this.auditReady = true;
+  }
+
+  async recordAudit(entry: NewAuditEntry): Promise<number> {
+    this.ensureAudit();
+    const values = auditValues(entry);
+    return Number(this.db.prepare("INSERT INTO audit (at, username, action, target, detail) VALUES (?, ?, ?, ?, ?)").run(...values).lastInsertRowid);
+  }
+
+  async listAudit(filter: AuditFilter = {}): Promise<AuditEntry[]> {
+    this.ensureAudit();
+    const { sql, args } = auditWhere(filter, () => "?");
+    const rows = this.db.prepare(`SELECT * FROM audit ${sql} ORDER BY id DESC LIMIT ?`).all(...args, auditLimit(filter));
+    return (rows as AuditRecord[]).map(toAuditEntry);
+  }
+  // ---- end audit ----
 
   async close(): Promise<void> {
     if (this.db.open) this.db.close();

@@ -161,6 +161,45 @@ export interface RuleState {
   updatedAt: number;
 }
 
+// ---- Audit (security, issue #9): who deployed, replayed, discarded or changed settings, and when ----
+
+export interface NewAuditEntry {
+  /** Milliseconds since the epoch; now when absent. */
+  at?: number;
+  /** The editor user ("anonymous" with adminAuth off, "system" for the runtime itself). */
+  user: string;
+  /** What happened: `flows.set` (deploy), `settings.update`, `nodes.install`, `dead-letter.replay`, … */
+  action: string;
+  /** What it happened to: a dead letter id, a module name, the deployment type. */
+  target?: string | null;
+  /** Further facts (reason, flow revision, client address); JSON. */
+  detail?: Record<string, unknown> | null;
+}
+
+export interface AuditEntry {
+  id: number;
+  at: number;
+  user: string;
+  action: string;
+  target: string | null;
+  detail: Record<string, unknown> | null;
+}
+
+/** Newest first; every field narrows the list. */
+export interface AuditFilter {
+  /** 1–1000, default 100. */
+  limit?: number;
+  /** Only entries with a smaller id (paging on). */
+  beforeId?: number;
+  user?: string;
+  /** An exact action, or a prefix ending in `.` (`dead-letter.`). */
+  action?: string;
+  /** Only entries at or after this time (ms). */
+  since?: number;
+}
+
+// ---- end audit ----
+
 export interface LsyncStore extends EventLogStore {
   readonly kind: "sqlite" | "postgres";
   readonly location: string;
@@ -232,6 +271,12 @@ export interface LsyncStore extends EventLogStore {
   /** Rows of `scope` with dueAt <= now, soonest first, at most `limit` (1–1000). */
   dueRuleStates(scope: string, now: number, limit: number): Promise<RuleState[]>;
   countRuleStates(scope: string): Promise<number>;
+
+  // ---- Audit (security, issue #9) ----
+  /** Appends one audit entry; resolves with its id once it is stored. */
+  recordAudit(entry: NewAuditEntry): Promise<number>;
+  /** Newest first; see AuditFilter. */
+  listAudit(filter?: AuditFilter): Promise<AuditEntry[]>;
 }
 
 // ---------------------------------------------------------------------------------------------

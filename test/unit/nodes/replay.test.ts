@@ -8,7 +8,7 @@ import deadLetterNode from "../../../nodes/lsync-dead-letter/lsync-dead-letter";
 import dedupeNode from "../../../nodes/lsync-dedupe/lsync-dedupe";
 import replayNode from "../../../nodes/lsync-replay/lsync-replay";
 import storeNode, { type StoreNode } from "../../../nodes/lsync-store/lsync-store";
-import { READ_PERMISSION, registerDeadLetterRoutes, WRITE_PERMISSION } from "../../../nodes/lib/dead-letter-admin";
+import { AUDIT_PERMISSION, DISCARD_PERMISSION, READ_PERMISSION, registerDeadLetterRoutes, REPLAY_PERMISSION } from "../../../nodes/lib/dead-letter-admin";
 import { registerDeadLetterStore } from "../../../nodes/lib/dead-letter-registry";
 import { registerIntake } from "../../../nodes/lib/intake/settlement";
 import { SqliteStore, type LsyncStore } from "../../../nodes/lib/store";
@@ -365,7 +365,7 @@ describe("replay goes through dedupe again", () => {
 });
 
 describe("admin API permissions", () => {
-  it("reads need lsync-dead-letters.read, replay and discard need lsync-dead-letters.write; the editor user is recorded", async () => {
+  it("reads need lsync-dead-letters.read, replay .replay, discard .discard, the audit lsync-audit.read; the editor user is recorded", async () => {
     // Node-RED's needsPermission, as with adminAuth on: a user (set by the token) and their permissions.
     const asked: string[] = [];
     const needsPermission = (permission: string) => {
@@ -385,8 +385,8 @@ describe("admin API permissions", () => {
     const RED = { httpAdmin: app, auth: { needsPermission } } as unknown as NodeAPI;
     registerDeadLetterRoutes(RED);
     registerDeadLetterRoutes(RED); // a second node module registering: the routes exist once
-    assert.deepEqual(asked, [READ_PERMISSION, WRITE_PERMISSION]);
-    assert.deepEqual([READ_PERMISSION, WRITE_PERMISSION], ["lsync-dead-letters.read", "lsync-dead-letters.write"]);
+    assert.deepEqual(asked, [READ_PERMISSION, REPLAY_PERMISSION, DISCARD_PERMISSION, AUDIT_PERMISSION]);
+    assert.deepEqual(asked, ["lsync-dead-letters.read", "lsync-dead-letters.replay", "lsync-dead-letters.discard", "lsync-audit.read"]);
 
     const store = new SqliteStore({ path: ":memory:" });
     const unregister = registerDeadLetterStore("perm-store", store, "perm-holder");
@@ -397,20 +397,29 @@ describe("admin API permissions", () => {
       const routes: Array<[string, () => Call, string]> = [
         ["list", () => http.get("/lsync/dead-letters?store=perm-store"), READ_PERMISSION],
         ["inspect", () => http.get(`/lsync/dead-letters/${id}?store=perm-store`), READ_PERMISSION],
-        ["replay", () => http.post(`/lsync/dead-letters/${id}/replay?store=perm-store`).send({ reason: "r" }), WRITE_PERMISSION],
-        ["discard", () => http.post(`/lsync/dead-letters/${id}/discard?store=perm-store`).send({ reason: "r" }), WRITE_PERMISSION],
+        ["replay", () => http.post(`/lsync/dead-letters/${id}/replay?store=perm-store`).send({ reason: "r" }), REPLAY_PERMISSION],
+        ["discard", () => http.post(`/lsync/dead-letters/${id}/discard?store=perm-store`).send({ reason: "r" }), DISCARD_PERMISSION],
+        ["audit", () => http.get("/lsync/audit?store=perm-store"), AUDIT_PERMISSION],
       ];
       for (const [name, call, needed] of routes) {
-        const other = needed === READ_PERMISSION ? WRITE_PERMISSION : READ_PERMISSION;
+        const other = routes.map((r) => r[2]).filter((p) => p !== needed).join(",");
         assert.equal((await as(call(), "")).status, 401, `${name} without permissions`);
         assert.equal((await as(call(), other)).status, 401, `${name} with only ${other}`);
       }
       assert.equal((await as(routes[0]![1](), READ_PERMISSION)).status, 200);
       assert.equal((await as(routes[1]![1](), READ_PERMISSION)).status, 200);
-      assert.equal((await as(routes[2]![1](), WRITE_PERMISSION)).status, 422, "allowed, but no replay node on this store");
-      const discarded = await as(routes[3]![1](), WRITE_PERMISSION, "bob");
+      assert.equal((await as(routes[2]![1](), REPLAY_PERMISSION)).status, 422, "allowed, but no replay node on this store");
+      const discarded = await as(routes[3]![1](), DISCARD_PERMISSION, "bob");
       assert.equal(discarded.status, 200);
       assert.equal((await store.getDeadLetter(id))?.resolution?.by, "bob", "req.user.username is who");
+      const audit = await as(routes[4]![1](), AUDIT_PERMISSION);
+      assert.equal(audit.status, 200);
+      const entries = (audit.body as { audit: Array<{ user: string; action: string; target: string; detail: { reason: string } }> }).audit;
+      assert.deepEqual(
+        entries.map((e) => [e.user, e.action, e.target, e.detail.reason]),
+        [["bob", "dead-letter.discard", String(id), "r"]],
+        "the discard is in the audit trail with who and why",
+      );
     } finally {
       unregister();
       await store.close();
