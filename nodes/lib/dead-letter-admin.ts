@@ -6,6 +6,7 @@
 import type { Request, Response } from "express";
 import { replayTargetFor, findDeadLetterStore } from "./dead-letter-registry";
 import { errorMessage } from "./errors";
+import { recordManualTouch } from "./events/record";
 import type { NodeAPI } from "./red";
 import type { DeadLetter, DeadLetterFilter, DeadLetterState, LsyncStore } from "./store";
 
@@ -157,6 +158,7 @@ export async function replayLetter(where: StoreRef, rawId: unknown, by: string, 
     const now = await where.store.getDeadLetter(letter.id);
     return now ? notParked(now) : fail(404, `no dead letter ${letter.id} in store ${where.id}`);
   }
+  recordManualTouch(letter, "replayed", by);
   const resolved = (await where.store.getDeadLetter(letter.id)) ?? letter;
   const at = new Date(resolved.resolution?.at ?? Date.now()).toISOString();
   route.target.emit(replayedMessage(letter, { by, at, reason: parsed.reason }));
@@ -174,6 +176,7 @@ export async function discardLetter(where: StoreRef, rawId: unknown, by: string,
     const now = await where.store.getDeadLetter(found.letter.id);
     return now ? notParked(now) : fail(404, `no dead letter ${found.letter.id} in store ${where.id}`);
   }
+  recordManualTouch(found.letter, "discarded", by);
   const resolved = (await where.store.getDeadLetter(found.letter.id)) ?? found.letter;
   return { status: 200, body: { store: where.id, deadLetter: letterView(resolved, false) } };
 }
