@@ -48,7 +48,7 @@ export interface Kpis {
   shipmentToInvoice: DurationStat | null;
   /** Per currency. */
   freightAccrualAccuracy: Record<string, AccrualAccuracy> | null;
-  /** First billing-eligible finance event (accrual, charge, invoice) − first DELIVERED status event. */
+  /** First billing-eligible finance event (accrual, charge, invoice) − delivery (as for shipmentToInvoice). */
   invoiceReadiness: DurationStat | null;
   /** Per target system: inventory movements whose call was sent ÷ movements whose call finished. */
   inventorySyncAccuracy: Record<string, Rate> | null;
@@ -69,22 +69,26 @@ export interface Kpis {
 const PAGE = 10_000;
 
 /**
- * Every entry logged in [since, until]. findEvents orders by time then id and pages by count, so
- * the next page starts at the last page's last time, skipping the ids already read at that time.
+ * Every entry logged in [since, until). findEvents orders by time then id and pages by count: the
+ * next page starts 1 ms after the last page's last time, once the rest of that millisecond (ties
+ * are in id order) has been read by id.
  */
 export async function loadEvents(store: EventLogStore, since: number, until: number): Promise<EventLogEntry[]> {
   const all: EventLogEntry[] = [];
   let from = since;
-  let seenAtFrom = new Set<number>();
   for (;;) {
     const page = await store.findEvents({ since: from, until, limit: PAGE });
-    const fresh = page.filter((e) => !(e.at === from && seenAtFrom.has(e.id)));
-    all.push(...fresh);
-    if (page.length < PAGE || fresh.length === 0) return all;
-    const last = page[page.length - 1]!.at;
-    if (last !== from) seenAtFrom = new Set();
-    for (const e of page) if (e.at === last) seenAtFrom.add(e.id);
-    from = last;
+    all.push(...page);
+    if (page.length < PAGE) return all;
+    const last = page[page.length - 1]!;
+    let afterId = last.id;
+    for (;;) {
+      const ties = await store.findEvents({ since: last.at, until: last.at + 1, afterId, limit: PAGE });
+      all.push(...ties);
+      if (ties.length < PAGE) break;
+      afterId = ties[ties.length - 1]!.id;
+    }
+    from = last.at + 1;
   }
 }
 
@@ -251,11 +255,11 @@ function subjectFigures(objects: EventLogEntry[]): SubjectFigures {
     const invoices = detailsOf<InvoiceEvent>(own, "invoice-event");
     const received = invoices.map((i) => time(i.receivedAt) ?? time(i.recordedAt)).filter((t): t is number => t !== null);
     if (delivered !== null && received.length) f.shipmentToInvoice.push((Math.min(...received) - delivered) / 1000);
-    // Invoice readiness. Start: first DELIVERED (tms milestone). Stop: first finance milestone after it
-    // (accrual, charge or invoice: what the drift rule "delivered, not billing-eligible" waits for).
-    const firstDelivered = subject.milestones.find((m) => m.system === "tms" && m.state === "DELIVERED");
-    const billable = firstDelivered && subject.milestones.find((m) => m.system === "finance" && m.at >= firstDelivered.at);
-    if (firstDelivered && billable) f.invoiceReadiness.push((billable.at - firstDelivered.at) / 1000);
+    // Invoice readiness. Start: delivery (as for the dwell; ACTUAL only, an ETA is not a delivery).
+    // Stop: the first finance milestone at or after it (accrual, charge or invoice: what the drift
+    // rule "delivered, not billing-eligible" waits for). Finance before delivery is drift, not readiness.
+    const billable = delivered === null ? undefined : subject.milestones.find((m) => m.system === "finance" && m.at >= delivered);
+    if (delivered !== null && billable) f.invoiceReadiness.push((billable.at - delivered) / 1000);
     // Freight accrual accuracy, for subjects invoiced: accrued = freight-charge/1 stage ACCRUED,
     // actual = the standing invoices' net totals, per currency.
     const standing = standingInvoices(invoices);
