@@ -76,7 +76,8 @@ export default function register(RED: NodeAPI): void {
     flushEventLog()
       .then(() => Promise.all([loadEvents(log.store, now - windowSeconds * 1000, now), log.store.counts()]))
       .then(([entries, counts]) => {
-        res.status(200).set("Content-Type", METRICS_CONTENT_TYPE).send(prometheusText({ kpis: computeKpis(entries), windowSeconds, counts }));
+        const text = prometheusText({ kpis: computeKpis(entries), windowSeconds, counts, entries: entries.length, truncated: entries.truncated === true });
+        res.status(200).set("Content-Type", METRICS_CONTENT_TYPE).send(text);
       })
       .catch((err: Error) => res.status(500).type("text/plain").send(`metrics failed: ${err.message}\n`));
   });

@@ -68,23 +68,32 @@ export interface Kpis {
 
 const PAGE = 10_000;
 
+/** Entries one KPI computation reads at most: a scrape must not hold the whole of a busy log in memory. */
+export const MAX_KPI_ENTRIES = 250_000;
+
 /**
- * Every entry logged in [since, until). findEvents orders by time then id and pages by count: the
- * next page starts 1 ms after the last page's last time, once the rest of that millisecond (ties
- * are in id order) has been read by id.
+ * Every entry logged in [since, until), up to `max` (then `truncated`: the KPIs cover the oldest
+ * part of the window only, and /metrics says so). findEvents orders by time then id and pages by
+ * count: the next page starts 1 ms after the last page's last time, once the rest of that
+ * millisecond (ties are in id order) has been read by id.
  */
-export async function loadEvents(store: EventLogStore, since: number, until: number): Promise<EventLogEntry[]> {
-  const all: EventLogEntry[] = [];
+export async function loadEvents(store: EventLogStore, since: number, until: number, max = MAX_KPI_ENTRIES): Promise<EventLogEntry[] & { truncated?: boolean }> {
+  const all: EventLogEntry[] & { truncated?: boolean } = [];
+  const take = (page: EventLogEntry[]): boolean => {
+    all.push(...page.slice(0, max - all.length));
+    if (all.length < max) return true;
+    all.truncated = true;
+    return false;
+  };
   let from = since;
   for (;;) {
     const page = await store.findEvents({ since: from, until, limit: PAGE });
-    all.push(...page);
-    if (page.length < PAGE) return all;
+    if (!take(page) || page.length < PAGE) return all;
     const last = page[page.length - 1]!;
     let afterId = last.id;
     for (;;) {
       const ties = await store.findEvents({ since: last.at, until: last.at + 1, afterId, limit: PAGE });
-      all.push(...ties);
+      if (!take(ties)) return all;
       if (ties.length < PAGE) break;
       afterId = ties[ties.length - 1]!.id;
     }

@@ -67,9 +67,12 @@ export interface MetricsInput {
   /** Seconds the KPI window covers (back from now). */
   windowSeconds: number;
   counts: StoreCounts | null;
+  /** Entries the KPIs were computed from, and whether the window held more than could be read. */
+  entries?: number;
+  truncated?: boolean;
 }
 
-export function prometheusText({ kpis, windowSeconds, counts }: MetricsInput): string {
+export function prometheusText({ kpis, windowSeconds, counts, entries, truncated }: MetricsInput): string {
   const out = new Exposition();
   const has: Record<string, boolean> = {
     milestone_latency: kpis.milestoneLatency !== null,
@@ -85,6 +88,13 @@ export function prometheusText({ kpis, windowSeconds, counts }: MetricsInput): s
     manual_touches: true,
   };
   out.metric("lsync_kpi_window_seconds", "gauge", "Seconds of event log the KPIs are computed over (back from the scrape).", [[{}, windowSeconds]]);
+  if (entries !== undefined) out.metric("lsync_kpi_entries", "gauge", "Event-log entries the KPIs were computed from.", [[{}, entries]]);
+  out.metric(
+    "lsync_kpi_truncated",
+    "gauge",
+    "1 when the window held more entries than one scrape reads (the KPIs then cover its oldest part): shorten the window.",
+    [[{}, truncated ? 1 : 0]],
+  );
   out.metric(
     "lsync_kpi_has_data",
     "gauge",

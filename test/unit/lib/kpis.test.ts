@@ -252,6 +252,11 @@ describe("KPIs over the event log", () => {
     const read = await loadEvents(store, T, T + H);
     assert.equal(read.length, 10_050);
     assert.equal(new Set(read.map((e) => e.id)).size, 10_050);
+    assert.equal(read.truncated, undefined);
+    const capped = await loadEvents(store, T, T + H, 10_010);
+    assert.equal(capped.length, 10_010);
+    assert.equal(capped.truncated, true);
+    assert.deepEqual(capped.map((e) => e.id), read.slice(0, 10_010).map((e) => e.id), "the oldest entries, in order");
   });
 
   it("percentiles are nearest-rank values", () => {
@@ -377,6 +382,8 @@ describe("GET /lsync/metrics", () => {
       // Only the dead call is inside the last hour.
       assert.equal(find(samples, "lsync_kpi_failed_transaction_ratio", { system: "tms" }), 1);
       assert.equal(find(samples, "lsync_kpi_window_seconds"), 3600);
+      assert.equal(find(samples, "lsync_kpi_entries"), 1);
+      assert.equal(find(samples, "lsync_kpi_truncated"), 0);
       const day = parsePrometheus((await http.get("/lsync/metrics").set("x-permissions", METRICS_READ)).text);
       assert.equal(find(day.samples, "lsync_kpi_failed_transaction_ratio", { system: "tms" }), 0.5);
       const bad = await http.get("/lsync/metrics?window=abc").set("x-permissions", METRICS_READ);
