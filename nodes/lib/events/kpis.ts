@@ -25,7 +25,7 @@ export interface DurationStat {
 export interface Rate {
   numerator: number;
   denominator: number;
-  /** numerator ÷ denominator (0–1). */
+  /** numerator ÷ denominator (0–1; NaN when the denominator is 0). */
   rate: number;
 }
 
@@ -114,8 +114,9 @@ export function durationStat(seconds: number[]): DurationStat | null {
   return { count: sorted.length, median: percentile(sorted, 0.5), p90: percentile(sorted, 0.9), mean: sorted.reduce((s, x) => s + x, 0) / sorted.length };
 }
 
+/** NaN when nothing was counted below the line (duplicates of a source whose mappings are not logged: dedupe before the map). */
 function rate(numerator: number, denominator: number): Rate {
-  return { numerator, denominator, rate: denominator ? numerator / denominator : 0 };
+  return { numerator, denominator, rate: denominator ? numerator / denominator : NaN };
 }
 
 function nonEmpty<T>(record: Record<string, T>): Record<string, T> | null {

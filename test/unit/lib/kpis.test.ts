@@ -338,12 +338,14 @@ describe("Prometheus text", () => {
   it("no data: the metric is declared without samples and has_data is 0; label values are escaped", () => {
     const kpis = computeKpis([]);
     kpis.exceptionRate = { 'DC "north"\\1\nx': { numerator: 1, denominator: 4, rate: 0.25 } };
+    kpis.duplicateEventRate = { EDI: { numerator: 2, denominator: 0, rate: NaN } };
     const { types, samples } = parsePrometheus(prometheusText({ kpis, windowSeconds: 60, counts: null }));
     assert.equal(types.get("lsync_kpi_shipment_to_invoice_seconds"), "gauge");
     assert.equal(samples.filter((s) => s.name === "lsync_kpi_shipment_to_invoice_seconds").length, 0);
     assert.equal(find(samples, "lsync_kpi_has_data", { kpi: "shipment_to_invoice" }), 0);
     assert.equal(find(samples, "lsync_kpi_exception_ratio", { site: 'DC \\"north\\"\\\\1\\nx' }), 0.25);
     assert.equal(samples.some((s) => s.name === "lsync_outbox_rows"), false, "no store, no store counters");
+    assert.ok(Number.isNaN(find(samples, "lsync_kpi_duplicate_event_ratio", { source: "EDI" })), "a rate over nothing is NaN, not 0");
   });
 });
 
