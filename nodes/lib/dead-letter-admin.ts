@@ -6,6 +6,7 @@
 import type { Request, Response } from "express";
 import { replayTargetFor, findDeadLetterStore } from "./dead-letter-registry";
 import { errorMessage } from "./errors";
+import { recordManualTouch } from "./events/record";
 import { maskingRules, maskPayload, type MaskingRules } from "./masking";
 import type { NodeAPI } from "./red";
 import { queueAudit } from "./security/audit";
@@ -184,6 +185,7 @@ export async function replayLetter(where: StoreRef, rawId: unknown, by: string, 
     const now = await where.store.getDeadLetter(letter.id);
     return now ? notParked(now) : fail(404, `no dead letter ${letter.id} in store ${where.id}`);
   }
+  recordManualTouch(letter, "replayed", by);
   const resolved = (await where.store.getDeadLetter(letter.id)) ?? letter;
   const at = new Date(resolved.resolution?.at ?? Date.now()).toISOString();
   await audit(where, { user: by, action: "dead-letter.replay", target: String(letter.id), detail: { store: where.id, reason: parsed.reason, node: letter.nodeId, replayedBy: route.target.nodeId } });
@@ -202,6 +204,7 @@ export async function discardLetter(where: StoreRef, rawId: unknown, by: string,
     const now = await where.store.getDeadLetter(found.letter.id);
     return now ? notParked(now) : fail(404, `no dead letter ${found.letter.id} in store ${where.id}`);
   }
+  recordManualTouch(found.letter, "discarded", by);
   const resolved = (await where.store.getDeadLetter(found.letter.id)) ?? found.letter;
   await audit(where, { user: by, action: "dead-letter.discard", target: String(found.letter.id), detail: { store: where.id, reason: parsed.reason, node: found.letter.nodeId } });
   return { status: 200, body: { store: where.id, deadLetter: letterView(resolved, false) } };

@@ -1,6 +1,7 @@
 import { MemoryDedupe, StoreDedupe, type DedupeBackend } from "../lib/dedupe/backends";
 import { DEFAULT_REDIS_URL, RedisDedupe, redisHost } from "../lib/dedupe/redis-dedupe";
 import { InputError } from "../lib/errors";
+import { recordDuplicate } from "../lib/events/record";
 import { intakeRefOf, settleFinished } from "../lib/intake/settlement";
 import { configValue, count, throttledStatus, type Done, type Node, type NodeAPI, type NodeDef, type NodeMessageInFlow, type Send } from "../lib/red";
 import type { LsyncStore } from "../lib/store";
@@ -91,6 +92,8 @@ export default function register(RED: NodeAPI): void {
           } else {
             duplicates++;
             msg.duplicateOf = { key, firstSeenAt: new Date(claim.firstSeenAt).toISOString() };
+            // Logged for the duplicate event rate KPI (nodes/lib/events/kpis.ts).
+            recordDuplicate(msg.payload, key, this.id, typeof msg.correlationId === "string" ? msg.correlationId : null);
             // The journey of a duplicate ends here, whatever is wired to the second output.
             if (intake) await settleFinished(intake, "duplicate");
             send([null, msg]);

@@ -138,3 +138,41 @@ export function recordDeadLetter(letter: ParkedLetter): void {
     detail: { deadLetterId: letter.id, reason: letter.reason, idempotencyKey: letter.idempotencyKey },
   });
 }
+
+/**
+ * An inbound event the dedupe node dropped as a duplicate (the duplicate event rate's numerator).
+ * Only its key and source are kept: the first copy is logged already.
+ */
+export function duplicateEntry(payload: unknown, key: string, nodeId: string, correlationId: string | null, at = Date.now()): NewEventLogEntry {
+  const o = (payload && typeof payload === "object" ? payload : {}) as { schema?: unknown; source?: { system?: unknown } };
+  const system = typeof o.source?.system === "string" ? o.source.system : null;
+  return {
+    at,
+    kind: "event",
+    name: `duplicate dropped${typeof o.schema === "string" ? ` (${o.schema})` : ""}`,
+    correlationId,
+    nodeId,
+    system,
+    status: "duplicate",
+    keys: businessKeysOf(payload),
+    detail: { key, source: { system } },
+  };
+}
+
+export function recordDuplicate(payload: unknown, key: string, nodeId: string, correlationId: string | null): void {
+  recordEvent(duplicateEntry(payload, key, nodeId, correlationId));
+}
+
+/** A dead letter replayed or discarded by hand in the dead-letter admin (the manual touches KPI). */
+export function recordManualTouch(letter: { id: number; nodeId: string; correlationId: string | null }, action: "replayed" | "discarded", by: string): void {
+  recordEvent({
+    at: Date.now(),
+    kind: "dead-letter",
+    name: `dead letter ${letter.id} ${action} by ${by}`,
+    correlationId: letter.correlationId,
+    nodeId: letter.nodeId,
+    status: action,
+    keys: [],
+    detail: { deadLetterId: letter.id, by },
+  });
+}

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import dedupeNode from "../../../nodes/lsync-dedupe/lsync-dedupe";
 import storeNode, { type StoreNode } from "../../../nodes/lsync-store/lsync-store";
+import { flushEventLog } from "../../../nodes/lib/events/event-log";
 import { registerIntake } from "../../../nodes/lib/intake/settlement";
 import { collect, getNode, helper, sleep, tempDir, waitFor, type FlowNodeDef } from "./_helper";
 
@@ -56,6 +57,21 @@ for (const backend of ["store", "memory"] as const) {
 }
 
 describe("lsync-dedupe", () => {
+  it("logs each dropped duplicate (key, source system, node) for the duplicate event rate KPI, and nothing for a first", async () => {
+    await helper.load([storeNode, dedupeNode], flow());
+    const dup = collect("dup");
+    const scan = (id: string) => ({ _msgid: id, correlationId: "LOAD|LD-1", payload: { schema: "inventory-movement/1", idempotencyKey: "SCAN|DC1|RF-017|17", source: { system: "SCANNER", format: "SCANNER_JSON_V1" } } });
+    getNode("dd").receive(scan("m1"));
+    getNode("dd").receive(scan("m2"));
+    await waitFor("duplicate", () => dup.length === 1);
+    await flushEventLog();
+    const logged = await getNode<StoreNode>("store").store.findEvents({});
+    assert.deepEqual(
+      logged.map((e) => [e.kind, e.status, e.system, e.nodeId, e.correlationId, e.detail]),
+      [["event", "duplicate", "SCANNER", "dd", "LOAD|LD-1", { key: "SCAN|DC1|RF-017|17", source: { system: "SCANNER" } }]],
+    );
+  });
+
   it("a missing key goes to catch naming the key path", async () => {
     await helper.load([storeNode, dedupeNode], flow());
     const caught = collect("caught");

@@ -10,6 +10,7 @@ import replayNode from "../../../nodes/lsync-replay/lsync-replay";
 import storeNode, { type StoreNode } from "../../../nodes/lsync-store/lsync-store";
 import { AUDIT_PERMISSION, DISCARD_PERMISSION, READ_PERMISSION, registerDeadLetterRoutes, REPLAY_PERMISSION } from "../../../nodes/lib/dead-letter-admin";
 import { registerDeadLetterStore } from "../../../nodes/lib/dead-letter-registry";
+import { flushEventLog } from "../../../nodes/lib/events/event-log";
 import { registerIntake } from "../../../nodes/lib/intake/settlement";
 import { SqliteStore, type LsyncStore } from "../../../nodes/lib/store";
 import { collect, getNode, helper, sleep, tempDir, waitFor, type FlowNodeDef, type Msg, type NodeModule } from "./_helper";
@@ -201,6 +202,13 @@ describe("dead-letter admin API", () => {
     }
     await sleep(30);
     assert.equal(out.length, 1, "replayed once");
+    await flushEventLog();
+    const touches = (await storeOf().findEvents({})).filter((e) => e.kind === "dead-letter" && e.status !== "parked");
+    assert.deepEqual(
+      touches.map((e) => [e.status, e.nodeId, e.correlationId, e.detail]),
+      [["replayed", "map1", "LOAD|1", { deadLetterId: id, by: "anonymous" }]],
+      "one manual touch logged; the refused second replay and discard add none",
+    );
   });
 
   it("discard never sends and records who, when and why", async () => {
@@ -219,6 +227,9 @@ describe("dead-letter admin API", () => {
     await sleep(50);
     assert.equal(out.length, 0);
     assert.deepEqual(((await api().get("/lsync/dead-letters?state=parked")).body.deadLetters as unknown[]).length, 0);
+    await flushEventLog();
+    const touches = (await storeOf().findEvents({})).filter((e) => e.kind === "dead-letter" && e.status !== "parked");
+    assert.deepEqual(touches.map((e) => [e.status, (e.detail as { deadLetterId: number }).deadLetterId]), [["discarded", id]]);
   });
 
   it("without a replay node for the letter, replay is refused (422) and the letter stays parked", async () => {
