@@ -101,6 +101,9 @@ interface SalesOrder {
   LastChangeDateTime: number;
   YY1_LogisticsStatus_SDH: string;
   YY1_ExpectedDeliveryDate_SDH: number | null;
+  /** Value at risk from logistics exceptions (Edm.Decimal string) and its currency. */
+  YY1_ExposureAmount_SDH: string;
+  YY1_ExposureCurrency_SDH: string;
   items: SalesOrderItem[];
 }
 
@@ -511,6 +514,8 @@ export class ErpSimulator extends HttpSimulator {
       LastChangeDateTime: now,
       YY1_LogisticsStatus_SDH: "",
       YY1_ExpectedDeliveryDate_SDH: null,
+      YY1_ExposureAmount_SDH: "0.00",
+      YY1_ExposureCurrency_SDH: "",
       items,
     };
     this.salesOrders.set(so.SalesOrder, so);
@@ -522,7 +527,7 @@ export class ErpSimulator extends HttpSimulator {
     const so = this.salesOrders.get(this.singleKey(req));
     if (!so) return this.notFound("A_SalesOrder", req);
     const b = asObject(req.body);
-    const known = new Set(["DeliveryBlockReason", "YY1_LogisticsStatus_SDH", "YY1_ExpectedDeliveryDate_SDH"]);
+    const known = new Set(["DeliveryBlockReason", "YY1_LogisticsStatus_SDH", "YY1_ExpectedDeliveryDate_SDH", "YY1_ExposureAmount_SDH", "YY1_ExposureCurrency_SDH"]);
     const unknown = Object.keys(b).filter((k) => !known.has(k) && k !== "__metadata");
     if (unknown.length) return this.error(400, "/IWBEP/CM_MGW_RT/022", `property ${unknown[0]} cannot be changed (changeable: ${[...known].join(", ")})`);
     const block = optString(b, "DeliveryBlockReason", { max: 2 });
@@ -531,6 +536,10 @@ export class ErpSimulator extends HttpSimulator {
     if (block !== undefined) so.DeliveryBlockReason = block;
     if (status !== undefined) so.YY1_LogisticsStatus_SDH = status;
     if (eta !== undefined) so.YY1_ExpectedDeliveryDate_SDH = eta;
+    const exposure = optString(b, "YY1_ExposureAmount_SDH", { max: 20, pattern: /^\d{1,15}(\.\d{1,2})?$/ });
+    if (exposure !== undefined) so.YY1_ExposureAmount_SDH = exposure;
+    const exposureCurrency = optString(b, "YY1_ExposureCurrency_SDH", { max: 5 });
+    if (exposureCurrency !== undefined) so.YY1_ExposureCurrency_SDH = exposureCurrency;
     // Strictly later than the last change, so a "changed since" poll sees every change once.
     so.LastChangeDateTime = Math.max(Date.now(), so.LastChangeDateTime + 1);
     return { status: 204, body: null };
@@ -710,6 +719,8 @@ export class ErpSimulator extends HttpSimulator {
       LastChangeDateTime: `/Date(${o.LastChangeDateTime}+0000)/`,
       YY1_LogisticsStatus_SDH: o.YY1_LogisticsStatus_SDH,
       YY1_ExpectedDeliveryDate_SDH: o.YY1_ExpectedDeliveryDate_SDH === null ? null : odataDay(o.YY1_ExpectedDeliveryDate_SDH),
+      YY1_ExposureAmount_SDH: o.YY1_ExposureAmount_SDH,
+      YY1_ExposureCurrency_SDH: o.YY1_ExposureCurrency_SDH,
       to_Item: wants(expand, "to_Item")
         ? {
             results: o.items.map((i) => ({
@@ -924,6 +935,8 @@ export class ErpSimulator extends HttpSimulator {
         LastChangeDateTime: SEED_DAY,
         YY1_LogisticsStatus_SDH: "",
         YY1_ExpectedDeliveryDate_SDH: null,
+        YY1_ExposureAmount_SDH: "0.00",
+        YY1_ExposureCurrency_SDH: "",
         items: lines.map(([sku, n], i) => {
           const mat = this.materials.get(sku);
           return {

@@ -132,9 +132,10 @@ export class PollingIntake {
       }));
       for (const f of fresh) if (src.compareCursors(f.cursor, cursor) > 0) cursor = f.cursor;
       // Items and cursor in one transaction: the flow sees only what is stored for good.
+      const wanted = fresh.filter((_f, i) => src.accept?.(page[i]) ?? true);
       const taken = await store.takeInPolled(
         source,
-        fresh.map((f) => ({ source, key: f.key, topic: src.topic, payload: f.payload })),
+        wanted.map((f) => ({ source, key: f.key, topic: src.topic, payload: f.payload })),
         cursor,
       );
       this.state.cursor = cursor;

@@ -22,3 +22,12 @@ export const tmsMilestones: PollSource = {
   keyOf: (item) => `MS|${String(field(item, "seq", "TMS milestones"))}`,
   payloadOf: (item) => item,
 };
+
+/** Milestones that change the plan: a delay (with a new ETA) or a re-route (with a new destination). */
+export const tmsExceptionMilestones: PollSource = {
+  ...tmsMilestones,
+  id: "tms-exception-milestones",
+  title: "TMS delays and re-routes",
+  topic: "tms/exception-milestone",
+  accept: (item) => ["DELAYED", "REROUTED"].includes(String((item as { type?: unknown } | null)?.type)),
+};

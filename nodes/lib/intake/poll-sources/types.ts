@@ -25,6 +25,11 @@ export interface PollSource {
   compareCursors(a: string, b: string): number;
   /** The item's identity: an item with a key taken in before is not taken in again. */
   keyOf(item: unknown): string;
+  /**
+   * Only items it accepts are taken in (a feed of every confirmation, read for the short picks);
+   * the others still move the cursor on. Absent = every item.
+   */
+  accept?(item: unknown): boolean;
   /** The stored payload (what the flow's canonical map reads). */
   payloadOf(item: unknown): unknown;
 }

@@ -23,3 +23,15 @@ export const wmsConfirmations: PollSource = {
   keyOf: (item) => `CONF|${String(field(item, "id", "WMS confirmations"))}`,
   payloadOf: (item) => item,
 };
+
+/** The confirmations with a line picked short of what was ordered: what exception management takes. */
+export const wmsShortPicks: PollSource = {
+  ...wmsConfirmations,
+  id: "wms-short-picks",
+  title: "WMS short picks (confirmations picked short)",
+  topic: "wms/short-pick",
+  accept(item) {
+    const lines = (item as { lines?: Array<{ quantity?: unknown; ordered?: unknown }> } | null)?.lines;
+    return Array.isArray(lines) && lines.some((l) => typeof l.quantity === "number" && typeof l.ordered === "number" && l.quantity < l.ordered);
+  },
+};

@@ -1,4 +1,5 @@
-import { sendWhole } from "./send";
+import { rowOutcome } from "./outcome";
+import { documentKey, sendWhole } from "./send";
 import type { Operation } from "./types";
 
 function sapDate(ms: number): string {
@@ -26,5 +27,24 @@ export const erpInventoryStatus: Operation = {
   },
 };
 
+export const erpOrderException: Operation = {
+  id: "order-exception",
+  system: "ERP",
+  title: "Sales order exception (status, expected delivery, exposure)",
+  profile: "erp-order-exception",
+  // One PATCH per order; a PATCH sets fields, so sending it again changes nothing.
+  maxBatch: 1,
+  defaultBatch: 1,
+  async send(client, batch) {
+    return Promise.all(
+      batch.rows.map(async (row) => {
+        const body = row.body as { salesOrder: string; patch: Record<string, unknown> };
+        const path = `/sap/opu/odata/sap/API_SALES_ORDER_SRV/A_SalesOrder('${encodeURIComponent(body.salesOrder.replace(/'/g, "''"))}')`;
+        return rowOutcome(row, await client.call("PATCH", path, body.patch, { idempotencyKey: documentKey({ ...batch, rows: [row] }), correlationId: row.correlationId }));
+      }),
+    );
+  },
+};
+
 /** Every ERP operation, the editor's default first. */
-export const ERP_OPERATIONS: Operation[] = [erpInventoryStatus];
+export const ERP_OPERATIONS: Operation[] = [erpInventoryStatus, erpOrderException];
