@@ -51,7 +51,9 @@ async function startSimulatorsIfWanted(mqttUrl: string): Promise<Record<string, 
   if ((process.env.SIMULATORS ?? "on").toLowerCase() === "off") return {};
   const sims = await import("../simulators/index.js");
   const basePort = Number(process.env.SIMULATOR_BASE_PORT ?? 3101);
-  const started = await sims.startSimulators({ host: "127.0.0.1", basePort });
+  // The shipped flows carry no secrets (flows/ has none), so the embedded WMS stand-in takes
+  // JSON-RPC calls without an Odoo login; a real WMS gets basic credentials on its endpoint node.
+  const started = await sims.startSimulators({ host: "127.0.0.1", basePort, options: { wms: { checkCredentials: false } } });
   running.push({ name: "simulators", stop: () => sims.stopSimulators() });
   const urls: Record<string, string> = {};
   for (const [name, sim] of Object.entries(started)) urls[name] = (sim as { url: string }).url;
