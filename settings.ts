@@ -58,6 +58,12 @@ const settings = {
     },
     tours: false,
   },
+  // Event log (visibility): every canonical event and system call, kept LSYNC_EVENT_LOG_DAYS days
+  // (0 = forever) in the first store config node's store; LSYNC_EVENT_LOG=off turns it off.
+  lsyncEventLog: {
+    enabled: process.env.LSYNC_EVENT_LOG?.trim().toLowerCase() !== "off",
+    retentionDays: Number(process.env.LSYNC_EVENT_LOG_DAYS?.trim() || 30),
+  },
   exportGlobalContextKeys: false,
   // No consent prompt and no calls out to check for Node-RED updates: the editor must work on a
   // closed network, and the product pins its Node-RED version.

@@ -13,7 +13,9 @@
  *                         1,000 events/s and the whole run must stay within ~6 minutes on 2 cores)
  *   BENCH_PACED_SECONDS   length of the paced latency run (default 10)
  *   BENCH_RATE            paced target rate (default 5000 events/s)
- *   BENCH_ONLY            comma list of parts to run: A,C,P,dedupe,stores (default all)
+ *   BENCH_ONLY            comma list of parts to run: A,C,P,dedupe,stores,mapping (default all); or as
+ *                         arguments: `npm run bench -- mapping` (mapping alone needs no broker, no dist/)
+ *   BENCH_MAPPING_MS      time per engine and mapping profile in the mapping row (default 400)
  *   BENCH_BROKER=aedes    use the aedes fallback even when Mosquitto is installed
  *   BENCH_CPU_PROF=1      afterwards, run P once more with --cpu-prof and print its top self-time functions
  *   LSYNC_TEST_PG_URL     PostgreSQL for the store benchmark (default postgres://postgres@127.0.0.1:5432/test)
@@ -26,6 +28,7 @@ import { join, resolve } from "node:path";
 import { startSimulators, stopSimulators, type Simulators } from "../simulators/index";
 import { publishScannerEvents, type PublishReport } from "../simulators/scanner-publisher";
 import type { EventResult } from "../simulators/tms";
+import { mappingBench, mappingTable } from "./mapping";
 import { summarise } from "./profile-summary";
 import { postgresThroughput, sqliteThroughput, type StoreResult } from "./stores";
 
@@ -33,7 +36,12 @@ const REPO = resolve(__dirname, "..");
 const N = Math.max(1000, Math.trunc(Number(process.env.BENCH_EVENTS ?? 100_000)));
 const PACED_SECONDS = Math.max(2, Number(process.env.BENCH_PACED_SECONDS ?? 10));
 const TARGET_RATE = Math.max(100, Number(process.env.BENCH_RATE ?? 5000));
-const ONLY = new Set((process.env.BENCH_ONLY ?? "A,C,P,dedupe,stores").split(",").map((s) => s.trim().toLowerCase()));
+const ONLY = new Set(
+  (process.argv.slice(2).join(",") || process.env.BENCH_ONLY || "A,C,P,dedupe,stores,mapping")
+    .split(",")
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean),
+);
 const PG_URL = process.env.LSYNC_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const CPU_PROF = process.env.BENCH_CPU_PROF === "1";
 const BURST_SEED = 1;
@@ -626,6 +634,12 @@ async function part<T>(name: string, wanted: boolean, fn: () => Promise<T>): Pro
 
 async function main(): Promise<void> {
   const started = Date.now();
+  if (ONLY.has("mapping")) {
+    // in-process and first, before the broker and the product compete for the 2 cores
+    const rows = await part("mapping: jsonata vs the fast path", true, () => mappingBench());
+    if (Array.isArray(rows)) console.log(`\n## Mapping: JSONata vs the compiled fast path\n\n${mappingTable(rows)}\n`);
+    if ([...ONLY].every((x) => x === "mapping")) return;
+  }
   if (!existsSync(join(REPO, "dist", "launcher", "start.js"))) throw new Error("dist/ is missing: run `npm run build` first");
   log(`N = ${N.toLocaleString("en-US")} events per burst (BENCH_EVENTS), paced runs ${PACED_SECONDS} s at up to ${TARGET_RATE}/s`);
   const broker = await startBroker();

@@ -10,11 +10,15 @@
  * Control (no auth, no faults):
  *   POST /_sim/shipments                 {trackingNumber?, serviceType?, shipDate?, origin?, destination?, scans?:[…]} → 201 shipment
  *   POST /_sim/shipments/{tn}/scans      {eventType, date?, scanLocation?, eventDescription?, exceptionCode?, exceptionDescription?} → 201 scan
- *   POST /_sim/webhooks                  {url} → pushes each new scan's track result to url (fire and forget; outcomes in state)
+ *   POST /_sim/webhooks                  {url, secret?} → pushes each new scan's track result to url with an
+ *                                        Idempotency-Key (tracking number + scan count) and, given a secret, an
+ *                                        `X-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`; a 5xx or
+ *                                        network error is retried twice, 1 s apart (outcomes in state)
  *
  * Scan `eventType` ∈ PU AR DP IT OD DL DE OC (plus a few more); `derivedStatusCode` follows FedEx's
  * mapping (AR/DP/IT → IT, OC → IN "Label created"). Dates are ISO 8601 with the scan location's offset.
  */
+import { createHmac } from "node:crypto";
 import { HttpSimulator, type SimReply, type SimRequest, type SimulatorOptions } from "./lib/server";
 import { asObject, isObject, ISO_WITH_ZONE, optString, reqString, SimHttpError, type Json } from "./lib/validate";
 
@@ -94,7 +98,8 @@ function isoLocal(ms: number, offsetMinutes = 0): string {
 
 export class CarrierSimulator extends HttpSimulator {
   private readonly shipments = new Map<string, Shipment>();
-  private readonly webhooks = new Set<string>();
+  /** url → signing secret ("" = unsigned). */
+  private readonly webhooks = new Map<string, string>();
   private readonly webhookOutcomes: WebhookOutcome[] = [];
   private nextTn = 794_600_000_001;
 
@@ -107,8 +112,8 @@ export class CarrierSimulator extends HttpSimulator {
       this.control(() => {
         const b = asObject(req.body);
         const url = reqString(b, "url", { max: 500, pattern: /^https?:\/\// });
-        this.webhooks.add(url);
-        return { status: 201, body: { webhooks: [...this.webhooks] } };
+        this.webhooks.set(url, optString(b, "secret", { max: 200 }) ?? "");
+        return { status: 201, body: { webhooks: [...this.webhooks.keys()] } };
       }),
     );
   }
@@ -182,10 +187,30 @@ export class CarrierSimulator extends HttpSimulator {
   private push(s: Shipment): void {
     if (this.webhooks.size === 0) return;
     const body = JSON.stringify({ output: { completeTrackResults: [{ trackingNumber: s.trackingNumber, trackResults: [this.trackResult(s)] }] } });
-    for (const url of this.webhooks) {
-      fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body, signal: AbortSignal.timeout(5000) })
-        .then((r) => this.outcome({ url, trackingNumber: s.trackingNumber, status: r.status, at: new Date().toISOString() }))
-        .catch(() => this.outcome({ url, trackingNumber: s.trackingNumber, status: "error", at: new Date().toISOString() }));
+    const key = `${s.trackingNumber}:${s.scans.length}`;
+    for (const [url, secret] of this.webhooks) void this.deliver(url, secret, key, body, s.trackingNumber);
+  }
+
+  /** Like a carrier's webhook sender: signs, retries a 5xx or a network error twice, 1 s apart. */
+  private async deliver(url: string, secret: string, key: string, body: string, trackingNumber: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const headers: Record<string, string> = { "content-type": "application/json", "idempotency-key": key };
+      if (secret) {
+        const t = String(Math.floor(Date.now() / 1000));
+        headers["x-signature"] = `t=${t},v1=${createHmac("sha256", secret).update(`${t}.${body}`).digest("hex")}`;
+      }
+      let status: number | "error";
+      try {
+        status = (await fetch(url, { method: "POST", headers, body, signal: AbortSignal.timeout(5000) })).status;
+      } catch {
+        status = "error";
+      }
+      if ((status === "error" || status >= 500) && attempt < 3) {
+        await new Promise((r) => setTimeout(r, 1000));
+        continue;
+      }
+      this.outcome({ url, trackingNumber, status, at: new Date().toISOString() });
+      return;
     }
   }
 
@@ -251,7 +276,7 @@ export class CarrierSimulator extends HttpSimulator {
     return {
       shipments: [...this.shipments.values()].map((s) => ({ trackingNumber: s.trackingNumber, serviceType: s.serviceType, shipDate: s.shipDate, scans: s.scans.length, latest: this.sortedScans(s)[0]?.eventType ?? null })),
       count: this.shipments.size,
-      webhooks: [...this.webhooks],
+      webhooks: [...this.webhooks.keys()],
       webhookDeliveries: this.webhookOutcomes,
     };
   }

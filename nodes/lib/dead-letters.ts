@@ -1,4 +1,5 @@
 import { errorMessage } from "./errors";
+import { recordDeadLetter } from "./events/record";
 import { intakeRefOf, intakeStore, isSplit, notifySettled, settleFinished } from "./intake/settlement";
 import type { LsyncStore } from "./store";
 
@@ -40,6 +41,15 @@ export async function parkFailedMessage(
       msgId: stringOrNull(msg._msgid),
       intake: intake ? { source: intake.source, id: intake.id, ...(intake.part === undefined ? {} : { part: intake.part }) } : null,
     },
+  });
+  recordDeadLetter({
+    id,
+    nodeId: failedAt.nodeId,
+    nodeType: failedAt.nodeType,
+    reason: errorMessage(reason),
+    correlationId: stringOrNull(msg.correlationId) ?? stringOrNull(payload?.correlationId),
+    idempotencyKey: stringOrNull(msg.idempotencyKey) ?? stringOrNull(payload?.idempotencyKey),
+    payload: msg.payload,
   });
   if (intake && sameStore) notifySettled(intake);
   else if (intake) await settleFinished(intake, "dead");

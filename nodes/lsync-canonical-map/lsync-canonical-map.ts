@@ -4,6 +4,7 @@ import { intakeRefOf, splitIntake } from "../lib/intake/settlement";
 import { parseBindings } from "../lib/mapping/bindings";
 import { compileMapping, type Mapper } from "../lib/mapping/mapper";
 import { findProfile, listProfiles, profileSource, profileSchema } from "../lib/mapping/profiles";
+import { recordCanonical } from "../lib/events/record";
 import { count, throttledStatus, type Done, type Node, type NodeAPI, type NodeDef, type NodeMessageInFlow, type Send } from "../lib/red";
 
 export interface CanonicalMapDef extends NodeDef {
@@ -86,6 +87,7 @@ export default function register(RED: NodeAPI): void {
             if (canonical.idempotencyKey) m.idempotencyKey = canonical.idempotencyKey;
             return m;
           });
+          recordCanonical(objects, this.id, "mapped");
           mapped += out.length;
           show();
           send(out.length === 1 ? out[0]! : [out]);

@@ -1,5 +1,6 @@
 import { canonicalValidator, describeErrors, parseSchemaRef } from "../lib/canonical/validator";
 import { InputError } from "../lib/errors";
+import { recordCanonical } from "../lib/events/record";
 import { count, throttledStatus, type Done, type Node, type NodeAPI, type NodeDef, type NodeMessageInFlow, type Send } from "../lib/red";
 
 export interface CanonicalValidateDef extends NodeDef {
@@ -30,6 +31,7 @@ export default function register(RED: NodeAPI): void {
       const verdict = validator.validate(value, expected ?? undefined);
       if (verdict.ok) valid++;
       else invalid++;
+      recordCanonical([value], this.id, verdict.ok ? "valid" : "invalid");
       setStatus({ fill: invalid ? "yellow" : "green", shape: "dot", text: `${count(valid)} valid · ${count(invalid)} invalid` });
       if (verdict.ok) {
         send(def.invalidOutput ? [msg, null] : msg);

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { configValue, type Node, type NodeAPI, type NodeDef } from "../lib/red";
+import { eventLogSettings, registerEventLogStore } from "../lib/events/event-log";
 import { acquireStore, PostgresStore, redactUrl, releaseStore, type LsyncStore, type StoreConfig } from "../lib/store";
 
 export interface StoreNodeDef extends NodeDef {
@@ -92,11 +93,18 @@ export default function register(RED: NodeAPI): void {
       node.store = acquireStore(config);
       this.log(`store: sqlite at ${config.path}`);
     }
+    // Event log (visibility): the first store config node holds it (settings: lsyncEventLog).
+    const logSettings = eventLogSettings((RED.settings as unknown as { lsyncEventLog?: unknown }).lsyncEventLog);
+    const unregisterEventLog = logSettings.enabled
+      ? registerEventLogStore(this.id, node.store, logSettings, (err) => this.warn(`event log: ${err.message}`))
+      : async () => undefined;
     this.on("close", (_removed: boolean, done: () => void) => {
-      releaseStore(node.store).then(done, (err: Error) => {
-        this.warn(`store did not close cleanly: ${err.message}`);
-        done();
-      });
+      unregisterEventLog()
+        .then(() => releaseStore(node.store))
+        .then(done, (err: Error) => {
+          this.warn(`store did not close cleanly: ${err.message}`);
+          done();
+        });
     });
   }
   RED.nodes.registerType<Node<StoreCredentials>, StoreNodeDef, object, StoreCredentials>("lsync-store", LsyncStoreNode, {

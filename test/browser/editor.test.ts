@@ -9,6 +9,10 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { REPO, startProduct, type RunningProduct } from "../helpers/product";
+import { DEFAULT_BILLING_RULES } from "../../nodes/lib/rules/billing";
+import { DEFAULT_ROUTE_RULES } from "../../nodes/lib/rules/exception-routing";
+import { DEFAULT_KEY_CHECKS } from "../../nodes/lib/rules/master-data";
+import { DEFAULT_TOLERANCE_RULES } from "../../nodes/lib/rules/tolerance";
 
 const CHROMIUM = "/usr/bin/chromium";
 // Every node type the package registers, from its manifest: a new node is covered without editing
@@ -87,9 +91,10 @@ describe("editor in Chromium", { skip, timeout: 180_000 }, () => {
           nodes: {
             filterNodes: (f: { type: string }) => Array<{ id: string }>;
             node: (id: string) => unknown;
+            remove: (id: string) => unknown;
             eachConfig: (cb: (c: { id: string; type: string }) => void) => void;
           };
-          view: { importNodes: (n: unknown[], o?: unknown) => void };
+          view: { importNodes: (n: unknown[], o?: unknown) => void; redraw: (full?: boolean) => void };
           workspaces: { active: () => string };
           editor: { edit: (n: unknown) => void; editConfig: (name: string, type: string, id: string) => void };
           tray: { close: () => void };
@@ -97,11 +102,13 @@ describe("editor in Chromium", { skip, timeout: 180_000 }, () => {
         };
         const RED = (window as unknown as { RED: EditorRED }).RED;
         let node = RED.nodes.filterNodes({ type: t })[0];
+        let added = false;
         if (isConfig) {
           RED.editor.editConfig("", t, node ? node.id : "_ADD_");
         } else {
           if (!node) {
-            // A node the scenario flows lack is added with the flows' store, so the deploy below finds it configured.
+            // A node the scenario flows lack is added for its dialog (with the flows' store) and removed after.
+            added = true;
             let store: string | undefined;
             RED.nodes.eachConfig((c) => {
               if (c.type === "lsync-store") store ??= c.id;
@@ -116,6 +123,10 @@ describe("editor in Chromium", { skip, timeout: 180_000 }, () => {
         const hasForm = document.querySelector(".red-ui-tray .red-ui-tray-body input, .red-ui-tray .red-ui-tray-body select") !== null;
         RED.tray.close();
         await new Promise((r) => setTimeout(r, 400));
+        if (added && node) {
+          RED.nodes.remove(node.id);
+          RED.view.redraw(true);
+        }
         RED.sidebar.help.show(t);
         await new Promise((r) => setTimeout(r, 300));
         // The help sidebar renders the node's help into one of its .red-ui-help panes.
@@ -150,6 +161,49 @@ describe("editor in Chromium", { skip, timeout: 180_000 }, () => {
     assert.deepEqual(invalid, []);
   });
 
+  it("the rule nodes' tables go through their dialogs unchanged (Done writes back what the dialog showed)", async () => {
+    const tables: Array<[string, string, unknown]> = [
+      ["lsync-tolerance-check", "rules", DEFAULT_TOLERANCE_RULES],
+      ["lsync-billing-eligibility", "rules", DEFAULT_BILLING_RULES],
+      ["lsync-master-data", "checks", DEFAULT_KEY_CHECKS],
+      ["lsync-exception-route", "rules", DEFAULT_ROUTE_RULES],
+    ];
+    for (const [type, property, expected] of tables) {
+      // A fresh node of the type, as an analyst drops it from the palette (removed again below).
+      await page.evaluate((t) => {
+        const RED = (window as unknown as {
+          RED: {
+            nodes: { filterNodes: (f: { type: string }) => unknown[] };
+            view: { importNodes: (n: unknown[]) => void };
+            workspaces: { active: () => string };
+            editor: { edit: (n: unknown) => void };
+          };
+        }).RED;
+        RED.view.importNodes([{ id: `rules-${t}`, type: t, x: 300, y: 500, z: RED.workspaces.active(), wires: [] }]);
+        RED.editor.edit(RED.nodes.filterNodes({ type: t })[0]);
+      }, type);
+      await page.waitForSelector("#node-dialog-ok", { state: "visible" });
+      await page.waitForTimeout(500);
+      await page.click("#node-dialog-ok");
+      await page.waitForTimeout(400);
+      const saved = await page.evaluate(
+        ([t, prop]) => {
+          const RED = (window as unknown as { RED: { nodes: { filterNodes: (f: { type: string }) => Array<Record<string, unknown>> } } }).RED;
+          const node = RED.nodes.filterNodes({ type: t! })[0]!;
+          return { value: node[prop!], valid: node.valid, errors: node.validationErrors };
+        },
+        [type, property],
+      );
+      await page.evaluate((t) => {
+        const RED = (window as unknown as { RED: { nodes: { remove: (id: string) => unknown }; view: { redraw: (full?: boolean) => void } } }).RED;
+        RED.nodes.remove(`rules-${t}`);
+        RED.view.redraw(true);
+      }, type);
+      assert.deepEqual(saved.value, expected, `${type}.${property} after the dialog`);
+      assert.notEqual(saved.valid, false, `${type} is valid after the dialog: ${JSON.stringify(saved.errors)}`);
+    }
+  });
+
   it("deploys the flows", async () => {
     // An analyst's change: rename the dedupe node in its dialog and press Done.
     await page.evaluate(() => {
@@ -161,15 +215,24 @@ describe("editor in Chromium", { skip, timeout: 180_000 }, () => {
     const dirty = await page.evaluate(() => (window as unknown as { RED: { nodes: { dirty: () => boolean } } }).RED.nodes.dirty());
     assert.ok(dirty, "the rename left a change to deploy");
     await page.click("#red-ui-header-button-deploy");
-    // A confirm dialog here would mean an invalid or unconfigured node: show what it says.
-    const shown = await page.waitForSelector(".red-ui-notification, #red-ui-deploy-dialog-confirm-deploy, .ui-dialog:visible", { timeout: 15_000 }).catch(async (err: Error) => {
-      await page.screenshot({ path: "/tmp/lsync-deploy-failure.png" });
-      throw err;
-    });
-    const dialog = await shown.evaluate((el) => (el.classList.contains("red-ui-notification") ? "" : el.textContent ?? ""));
-    assert.equal(dialog, "", `deploy asked for confirmation: ${dialog}`);
-    const notes = await page.$$eval(".red-ui-notification", (els) => els.map((e) => e.textContent ?? ""));
-    assert.ok(notes.some((n) => /deployed/i.test(n)), `notifications: ${notes.join(" | ")}`);
+    // Either the "deployed" notification, or a confirm dialog (an invalid or unconfigured node): say which.
+    const outcome = await page
+      .waitForFunction(
+        () => {
+          const notes = [...document.querySelectorAll(".red-ui-notification")].map((e) => e.textContent ?? "");
+          if (notes.some((n) => /deployed/i.test(n))) return "deployed";
+          const dialog = [...document.querySelectorAll<HTMLElement>(".ui-dialog")].find((d) => d.offsetParent !== null);
+          return dialog ? `confirmation asked: ${dialog.textContent ?? ""}` : null;
+        },
+        undefined,
+        { timeout: 15_000 },
+      )
+      .then((handle) => handle.jsonValue())
+      .catch(async (err: Error) => {
+        await page.screenshot({ path: "/tmp/lsync-deploy-failure.png" });
+        throw err;
+      });
+    assert.equal(outcome, "deployed");
     const flows = await fetch(`${product.editorUrl}/flows`, { headers: { accept: "application/json", "node-red-api-version": "v2" } });
     const deployed = (await flows.json()) as { flows: Array<{ type: string; name?: string }> };
     assert.ok(deployed.flows.some((n) => n.type === "lsync-dedupe" && n.name === "Drop resubmitted scans (renamed in test)"), "the runtime runs the edited flow");

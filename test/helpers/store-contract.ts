@@ -5,7 +5,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import type { LsyncStore, NewOutboxRow } from "../../nodes/lib/store";
+import type { BusinessKeyType, LsyncStore, NewEventLogEntry, NewOutboxRow } from "../../nodes/lib/store";
 
 export type ContractStore = LsyncStore & { readonly instanceId: string };
 
@@ -262,6 +262,106 @@ export function storeContract<S extends ContractStore>(factory: StoreFactory<S>)
     });
   });
 
+  describe(`${name} SFTP file ledger`, () => {
+    const file = (sha256: string, scope = "sftp-in-1") => ({ scope, name: `inv-${sha256}.csv`, sha256 });
+
+    it("takeInFile records the file and its inbox rows together; the same content again adds nothing", async () => {
+      const { store } = await fresh();
+      assert.equal(await store.fileByHash("sftp-in-1", "aa"), null);
+      const first = await store.takeInFile(file("aa"), [item("r1", "sftp-in-1"), item("r2", "sftp-in-1")]);
+      assert.equal(first.duplicate, false);
+      assert.equal(first.ids.length, 2);
+      assert.ok(first.ids[0]! < first.ids[1]!);
+      assert.equal(first.file.records, 2);
+      const again = await store.takeInFile({ ...file("aa"), name: "renamed.csv" }, [item("r1", "sftp-in-1")]);
+      assert.equal(again.duplicate, true);
+      assert.deepEqual(again.ids, []);
+      assert.equal(again.file.id, first.file.id);
+      assert.equal(again.file.name, "inv-aa.csv");
+      assert.deepEqual((await store.pendingInbox("sftp-in-1", 10)).map((p) => p.key), ["r1", "r2"]);
+      assert.deepEqual(await store.fileByHash("sftp-in-1", "aa"), first.file);
+    });
+
+    it("the ledger is per scope, and a file with no records is still recorded", async () => {
+      const { store } = await fresh();
+      const a = await store.takeInFile(file("bb", "node-a"), []);
+      const b = await store.takeInFile(file("bb", "node-b"), [item("x", "node-b")]);
+      assert.equal(a.duplicate, false);
+      assert.equal(b.duplicate, false);
+      assert.notEqual(a.file.id, b.file.id);
+      assert.equal((await store.fileByHash("node-a", "bb"))?.records, 0);
+    });
+  });
+
+  // ---- Event log (visibility, issue #7) -----------------------------------------------------
+  describe(`${name} event log`, () => {
+    const entry = (at: number, name: string, correlationId: string | null, keys: Array<[BusinessKeyType, string]>, extra: Partial<NewEventLogEntry> = {}): NewEventLogEntry => ({
+      at,
+      kind: "event",
+      name,
+      correlationId,
+      nodeId: "n1",
+      keys: keys.map(([type, value]) => ({ type, value })),
+      ...extra,
+    });
+
+    it("appendEvents round-trips every field; findEvents returns entries oldest first", async () => {
+      const { store } = await fresh();
+      await store.appendEvents([
+        entry(2000, "shipment/1 SHIPPED", "C1", [["shipment", "SH-1"], ["bol", "BOL-9"]], { detail: { status: "SHIPPED" } }),
+        entry(1000, "order/1 RELEASED", "C1", [["order", "SO-1"]]),
+        entry(3000, "tms Create shipment", "C1", [], { kind: "call", system: "tms", status: "sent", durationMs: 42.4, nodeId: "tms-1" }),
+      ]);
+      const all = await store.findEvents();
+      assert.deepEqual(all.map((e) => e.name), ["order/1 RELEASED", "shipment/1 SHIPPED", "tms Create shipment"]);
+      const call = all[2]!;
+      assert.equal(call.kind, "call");
+      assert.equal(call.system, "tms");
+      assert.equal(call.status, "sent");
+      assert.equal(call.durationMs, 42);
+      assert.equal(call.nodeId, "tms-1");
+      assert.equal(call.correlationId, "C1");
+      assert.equal(call.detail, null);
+      assert.deepEqual(all[1]!.keys, [{ type: "shipment", value: "SH-1" }, { type: "bol", value: "BOL-9" }]);
+      assert.deepEqual(all[1]!.detail, { status: "SHIPPED" });
+      assert.equal(all[0]!.system, null);
+      assert.ok(all[0]!.id > 0 && typeof all[0]!.at === "number");
+    });
+
+    it("findEvents by any business key, by correlation ids (or both: the union), and narrowed by time, afterId and limit", async () => {
+      const { store } = await fresh();
+      await store.appendEvents([
+        entry(1000, "a", "C1", [["order", "SO-1"]]),
+        entry(2000, "b", "C1", [["shipment", "SH-1"], ["sscc", "340123450000000017"]]),
+        entry(3000, "c", "C2", [["shipment", "SH-2"], ["order", "SO-1"]]),
+        entry(4000, "d", "C3", []),
+        entry(5000, "e", null, [["invoice", "INV-7"]]),
+        entry(6000, "f (a batched call)", null, [["correlation", "C3"], ["correlation", "C9"]], { kind: "call" }),
+      ]);
+      const names = (list: Array<{ name: string }>) => list.map((e) => e.name);
+      assert.deepEqual(names(await store.findEvents({ key: "SO-1" })), ["a", "c"]);
+      assert.deepEqual(names(await store.findEvents({ key: "340123450000000017" })), ["b"]);
+      assert.deepEqual(names(await store.findEvents({ key: "nothing" })), []);
+      assert.deepEqual(names(await store.findEvents({ correlationIds: ["C1", "C3"] })), ["a", "b", "d", "f (a batched call)"]);
+      assert.deepEqual(names(await store.findEvents({ correlationIds: ["C9"] })), ["f (a batched call)"], "a correlation key finds the entry");
+      assert.deepEqual(names(await store.findEvents({ key: "INV-7", correlationIds: ["C2"] })), ["c", "e"]);
+      assert.deepEqual(names(await store.findEvents({ since: 2000, until: 4000 })), ["b", "c"]);
+      assert.deepEqual(names(await store.findEvents({ key: "C9" })), ["f (a batched call)"], "key finds any key type");
+      assert.deepEqual(names(await store.findEvents({ limit: 2 })), ["a", "b"]);
+      const [first] = await store.findEvents({ limit: 1 });
+      assert.deepEqual(names(await store.findEvents({ afterId: first!.id, limit: 1 })), ["b"]);
+    });
+
+    it("purgeEvents removes entries older than the cut-off and their keys", async () => {
+      const { store } = await fresh();
+      await store.appendEvents([entry(1000, "old", "C1", [["order", "SO-1"]]), entry(5000, "new", "C1", [["order", "SO-2"]])]);
+      assert.equal(await store.purgeEvents(2000), 1);
+      assert.deepEqual((await store.findEvents()).map((e) => e.name), ["new"]);
+      assert.deepEqual(await store.findEvents({ key: "SO-1" }), [], "the purged entry's keys are gone");
+      assert.equal(await store.purgeEvents(2000), 0);
+    });
+  });
+
   describe(`${name} polling intake`, () => {
     const polled = (key: string) => ({ source: "poll-1", key, topic: "erp/sales-orders", payload: `{"SalesOrder":"${key}"}` });
 
@@ -342,6 +442,55 @@ export function storeContract<S extends ContractStore>(factory: StoreFactory<S>)
         deadLettersParked: 0,
         dedupeKeys: 0,
       });
+    });
+  });
+
+  // ---- Rule state (business-rule nodes) ----
+  describe(`${name} rule state`, () => {
+    it("put creates once, updates only at the expected version, and get reads value, dueAt and version", async () => {
+      const { store } = await fresh();
+      assert.equal(await store.getRuleState("billing", "SO-1"), null);
+      assert.equal(await store.putRuleState("billing", "SO-1", { lines: { "10": "4" } }, null, 0), 1);
+      assert.equal(await store.putRuleState("billing", "SO-1", { lines: {} }, null, 0), null, "a second create loses");
+      assert.equal(await store.putRuleState("billing", "SO-1", { lines: { "10": "6" } }, 5_000, 1), 2);
+      assert.equal(await store.putRuleState("billing", "SO-1", { stale: true }, null, 1), null, "a stale version loses");
+      const got = await store.getRuleState("billing", "SO-1");
+      assert.deepEqual({ value: got?.value, dueAt: got?.dueAt, version: got?.version }, { value: { lines: { "10": "6" } }, dueAt: 5_000, version: 2 });
+      assert.equal(typeof got?.updatedAt, "number");
+      assert.equal(await store.getRuleState("other-scope", "SO-1"), null, "scopes are separate");
+    });
+
+    it("dueRuleStates lists due rows of one scope soonest first; delete needs the version", async () => {
+      const { store } = await fresh();
+      await store.putRuleState("exc", "E3", { n: 3 }, 300, 0);
+      await store.putRuleState("exc", "E1", { n: 1 }, 100, 0);
+      await store.putRuleState("exc", "E2", { n: 2 }, null, 0);
+      await store.putRuleState("exc", "E4", { n: 4 }, 10_000, 0);
+      await store.putRuleState("other", "X", {}, 50, 0);
+      assert.deepEqual((await store.dueRuleStates("exc", 1_000, 10)).map((r) => r.key), ["E1", "E3"]);
+      assert.deepEqual((await store.dueRuleStates("exc", 1_000, 1)).map((r) => r.key), ["E1"]);
+      assert.equal(await store.countRuleStates("exc"), 4);
+      assert.equal(await store.deleteRuleState("exc", "E1", 2), false);
+      assert.equal(await store.deleteRuleState("exc", "E1", 1), true);
+      assert.equal(await store.getRuleState("exc", "E1"), null);
+      assert.equal(await store.countRuleStates("exc"), 3);
+    });
+
+    it("concurrent writers of one row at the same version: exactly one wins", async () => {
+      const { store } = await fresh();
+      await store.putRuleState("billing", "SO-9", { n: 0 }, null, 0);
+      const results = await Promise.all([1, 2, 3, 4].map((n) => store.putRuleState("billing", "SO-9", { n }, null, 1)));
+      assert.equal(results.filter((r) => r === 2).length, 1);
+      assert.equal(results.filter((r) => r === null).length, 3);
+    });
+
+    it(`rule state survives reopening the ${factory.location}`, async () => {
+      const { store, reopen } = await fresh();
+      await store.putRuleState("exc", "E1", { team: "finance" }, 1234, 0);
+      await store.close();
+      const reopened = await reopen();
+      const got = await reopened.getRuleState("exc", "E1");
+      assert.deepEqual([got?.value, got?.dueAt, got?.version], [{ team: "finance" }, 1234, 1]);
     });
   });
 }

@@ -24,10 +24,19 @@ describe("packed module in a stock Node-RED", { timeout: 600_000 }, () => {
   let url = "";
 
   before(async () => {
-    const packed = execFileSync("npm", ["pack", "--silent", "--pack-destination", work], { cwd: REPO, encoding: "utf8" })
-      .trim()
-      .split("\n")
-      .pop()!;
+    // Packs the dist/ that `npm test` built, without npm's prepack (which rebuilds: wiping dist/
+    // under the tests running beside this one). The examples it would generate are made here.
+    const examples = join(REPO, "scripts", "make-examples.mjs");
+    execFileSync(process.execPath, [examples], { cwd: REPO });
+    let packed: string;
+    try {
+      packed = execFileSync("npm", ["pack", "--silent", "--ignore-scripts", "--pack-destination", work], { cwd: REPO, encoding: "utf8" })
+        .trim()
+        .split("\n")
+        .pop()!;
+    } finally {
+      execFileSync(process.execPath, [examples, "--clean"], { cwd: REPO });
+    }
     execFileSync("mkdir", ["-p", userDir]);
     writeFileSync(join(userDir, "package.json"), JSON.stringify({ name: "node-red-project", private: true }));
     execFileSync("npm", ["install", "--no-audit", "--no-fund", join(work, packed)], { cwd: userDir, stdio: "pipe" });

@@ -1,6 +1,8 @@
 import jsonata from "jsonata";
 import { InputError } from "../errors";
 import { parseElementString } from "../gs1";
+import type { Node } from "./fast/ast";
+import { captureNatives, compileFast, type Natives, type Registered } from "./fast";
 
 /** What a mapping sees besides the payload. */
 export interface MapContext {
@@ -14,7 +16,16 @@ export interface MapContext {
 
 export interface Mapper {
   readonly input: "json" | "text";
+  /** "fast": compiled to JS (nodes/lib/mapping/fast), jsonata only for errors; "jsonata": the jsonata engine. */
+  readonly engine: "fast" | "jsonata";
+  /** Why the expression is not on the fast path (the first construct outside its subset). */
+  readonly fastPathReason?: string;
   map(payload: unknown, context: MapContext): Promise<unknown>;
+}
+
+export interface CompileOptions {
+  /** false: always the jsonata engine (benchmarks, equivalence tests). Default: LSYNC_MAPPING_FAST != "off". */
+  fast?: boolean;
 }
 
 /**
@@ -34,13 +45,25 @@ function gs1ForJsonata(raw: unknown): Record<string, unknown> | undefined {
   return result.fields as Record<string, unknown>;
 }
 
+/** The functions a mapping may call besides JSONata's own, on both engines. */
+export const REGISTERED: readonly Registered[] = [{ name: "gs1", implementation: gs1ForJsonata, signature: "<s-:o>" }];
+
+let natives: Natives | undefined;
+let nativesLoading: Promise<Natives> | undefined;
+
+/** jsonata's built-in functions for the fast path, captured once (the capture is async). */
+export function fastNatives(): Promise<Natives> {
+  nativesLoading ??= captureNatives(REGISTERED).then((n) => (natives = n));
+  return nativesLoading;
+}
+
 /**
  * Compiles a JSONata mapping once (the expensive part) and evaluates it per message with the
  * bindings every profile may use: $topic, $topicParts, $props, $receivedAt and $gs1().
  * Uses the `jsonata` package (>= 2.1), not Node-RED's bundled copy, whose 2.0.6 misreads compact
  * date pictures.
  */
-export function compileMapping(source: string, input: "json" | "text"): Mapper {
+export function compileMapping(source: string, input: "json" | "text", options: CompileOptions = {}): Mapper {
   let expression: jsonata.Expression;
   try {
     expression = jsonata(source);
@@ -48,9 +71,13 @@ export function compileMapping(source: string, input: "json" | "text"): Mapper {
     const e = err as { message?: string; position?: number; token?: string };
     throw new InputError(`mapping does not compile at position ${e.position ?? "?"}: ${e.message ?? String(err)}`);
   }
-  expression.registerFunction("gs1", gs1ForJsonata, "<s-:o>");
+  for (const r of REGISTERED) expression.registerFunction(r.name, r.implementation as (...args: unknown[]) => unknown, r.signature);
+  const wantFast = options.fast ?? process.env.LSYNC_MAPPING_FAST !== "off";
+  const fast = wantFast ? compileFast(expression.ast() as Node, REGISTERED.map((r) => r.name)) : { ok: false as const, reason: "fast path turned off" };
   return {
     input,
+    engine: fast.ok ? "fast" : "jsonata",
+    ...(fast.ok ? {} : { fastPathReason: fast.reason }),
     async map(payload, context) {
       let data: unknown = payload;
       if (input === "json" && (typeof payload === "string" || Buffer.isBuffer(payload))) {
@@ -63,14 +90,23 @@ export function compileMapping(source: string, input: "json" | "text"): Mapper {
         data = Buffer.isBuffer(payload) ? payload.toString("utf8") : payload;
       }
       const topic = context.topic ?? "";
+      const bindings = {
+        ...context.bindings,
+        topic,
+        topicParts: topic.split("/"),
+        props: context.props ?? {},
+        receivedAt: context.receivedAt ?? new Date().toISOString(),
+      };
+      if (fast.ok) {
+        try {
+          return fast.evaluate(data, bindings, natives ?? (await fastNatives()));
+        } catch {
+          // A failing mapping (or a case the fast path hands back): jsonata evaluates it again, so
+          // the error the analyst sees is jsonata's own, word for word.
+        }
+      }
       try {
-        return await expression.evaluate(data, {
-          ...context.bindings,
-          topic,
-          topicParts: topic.split("/"),
-          props: context.props ?? {},
-          receivedAt: context.receivedAt ?? new Date().toISOString(),
-        });
+        return await expression.evaluate(data, bindings);
       } catch (err) {
         if (err instanceof InputError) throw err;
         const e = err as { message?: string; code?: string; position?: number };

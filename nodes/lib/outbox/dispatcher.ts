@@ -22,6 +22,8 @@ export interface DispatcherOptions {
   onDead: (row: OutboxRow, error: string) => Promise<void>;
   onState?: (state: DispatcherState) => void;
   onError?: (err: Error) => void;
+  /** Told what became of every delivery attempt and how long it took (the event log). Must not throw. */
+  onDelivered?: (batch: OutboxBatch, outcomes: RowOutcome[], durationMs: number) => void;
 }
 
 export interface DispatcherState {
@@ -90,8 +92,10 @@ export class OutboxDispatcher {
         this.schedule(this.idlePollMs());
         return;
       }
+      const started = performance.now();
       const outcomes = await this.options.deliver(batch);
       this.state.calls++;
+      this.options.onDelivered?.(batch, outcomes, performance.now() - started);
       await this.apply(outcomes);
       // Only a full batch suggests a backlog worth draining at once; a partial one means we are
       // caught up, and the next rows wait up to maxWaitMs for company.

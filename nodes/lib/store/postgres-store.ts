@@ -6,17 +6,35 @@ import type {
   DeadLetterFilter,
   DeadLetterState,
   DedupeClaim,
+  FileRecord,
+  FileTakeIn,
   InboxItem,
   LsyncStore,
   NewDeadLetter,
+  NewFileRecord,
   NewInboxItem,
   NewOutboxRow,
   OutboxBatch,
   OutboxState,
+  RuleState,
   SettleOutcome,
   StoreCounts,
+  EventLogEntry,
+  EventLogFilter,
+  NewEventLogEntry,
 } from "./types";
-import { toDeadLetter, toOutboxBatch, type DeadLetterRecord, type OutboxRecord } from "./records";
+import { eventLimit } from "./types";
+import {
+  eventLogColumns,
+  toDeadLetter,
+  toEventLogEntry,
+  toOutboxBatch,
+  toRuleState,
+  type DeadLetterRecord,
+  type EventLogRecord,
+  type OutboxRecord,
+  type RuleStateRecord,
+} from "./records";
 
 export interface PostgresStoreOptions {
   /** `postgres://user@host:5432/database`; the password rather in `password` than in the URL. */
@@ -157,6 +175,7 @@ CREATE TABLE IF NOT EXISTS "${s}".dead_letters (
 );
 CREATE INDEX IF NOT EXISTS dead_letters_state ON "${s}".dead_letters (state, id);
 
+-- Polling intake: where each source left off, and every item key it has taken in.
 CREATE TABLE IF NOT EXISTS "${s}".poll_cursor (
   source     text   PRIMARY KEY,
   cursor     text   NOT NULL,
@@ -168,6 +187,57 @@ CREATE TABLE IF NOT EXISTS "${s}".poll_seen (
   inbox_id bigint NOT NULL,
   PRIMARY KEY (source, key)
 );
+
+-- SFTP file ledger: one row per file content taken in (lsync-sftp-in).
+CREATE TABLE IF NOT EXISTS "${s}".sftp_files (
+  id        bigserial PRIMARY KEY,
+  scope     text   NOT NULL,
+  sha256    text   NOT NULL,
+  name      text   NOT NULL,
+  taken_at  bigint NOT NULL,
+  records   integer NOT NULL,
+  UNIQUE (scope, sha256)
+);
+${eventLogSchemaSql(s)}`;
+}
+
+/** Event log (visibility): entries, and one row per business key for search by any of them. */
+function eventLogSchemaSql(s: string): string {
+  return `
+CREATE TABLE IF NOT EXISTS "${s}".event_log (
+  id             bigserial PRIMARY KEY,
+  at             bigint  NOT NULL,
+  kind           text    NOT NULL,
+  name           text    NOT NULL,
+  correlation_id text,
+  node_id        text,
+  system         text,
+  status         text,
+  duration_ms    integer,
+  keys           text    NOT NULL,
+  detail         text
+);
+CREATE INDEX IF NOT EXISTS event_log_at ON "${s}".event_log (at, id);
+CREATE INDEX IF NOT EXISTS event_log_correlation ON "${s}".event_log (correlation_id) WHERE correlation_id IS NOT NULL;
+CREATE TABLE IF NOT EXISTS "${s}".event_keys (
+  value    text   NOT NULL,
+  event_id bigint NOT NULL,
+  type     text   NOT NULL,
+  PRIMARY KEY (value, event_id, type)
+);
+CREATE INDEX IF NOT EXISTS event_keys_event ON "${s}".event_keys (event_id);
+
+-- Rule state (business-rule nodes): one JSON value per (scope, key), versioned for compare-and-set.
+CREATE TABLE IF NOT EXISTS "${s}".rule_state (
+  scope      text    NOT NULL,
+  key        text    NOT NULL,
+  value      text    NOT NULL,
+  due_at     bigint,
+  version    integer NOT NULL,
+  updated_at bigint  NOT NULL,
+  PRIMARY KEY (scope, key)
+);
+CREATE INDEX IF NOT EXISTS rule_state_due ON "${s}".rule_state (scope, due_at) WHERE due_at IS NOT NULL;
 `;
 }
 
@@ -209,7 +279,7 @@ export class PostgresStore implements LsyncStore {
   readonly owner: string;
   private readonly pool: Pool;
   private readonly leaseMs: number;
-  private readonly t: Record<"meta" | "inbox" | "dedupe" | "outbox" | "deadLetters" | "pollCursor" | "pollSeen", string>;
+  private readonly t: Record<"meta" | "inbox" | "dedupe" | "outbox" | "deadLetters" | "eventLog" | "eventKeys" | "ruleState" | "pollCursor" | "pollSeen", string>;
   private init: Promise<string> | null = null;
   private instance: string | null = null;
   private closed = false;
@@ -232,7 +302,7 @@ export class PostgresStore implements LsyncStore {
     // An idle connection's error (server restart) must not become an uncaught 'error' event.
     this.pool.on("error", (err) => options.onError?.(err));
     const s = `"${this.schema}"`;
-    this.t = { meta: `${s}.meta`, inbox: `${s}.inbox`, dedupe: `${s}.dedupe`, outbox: `${s}.outbox`, deadLetters: `${s}.dead_letters`, pollCursor: `${s}.poll_cursor`, pollSeen: `${s}.poll_seen` };
+    this.t = { meta: `${s}.meta`, inbox: `${s}.inbox`, dedupe: `${s}.dedupe`, outbox: `${s}.outbox`, deadLetters: `${s}.dead_letters`, eventLog: `${s}.event_log`, eventKeys: `${s}.event_keys`, ruleState: `${s}.rule_state`, pollCursor: `${s}.poll_cursor`, pollSeen: `${s}.poll_seen` };
   }
 
   /**
@@ -585,6 +655,106 @@ export class PostgresStore implements LsyncStore {
     return { ...rows[0]! };
   }
 
+  // ---- Event log (visibility) -----------------------------------------------------------------
+
+  async appendEvents(entries: NewEventLogEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const columns = entries.map(eventLogColumns);
+    const column = (i: number) => columns.map((c) => c[i]);
+    await this.tx(async (c) => {
+      // One statement per batch: ids ascend in the entries' order (as in addToInbox).
+      const { rows } = await c.query<{ id: number }>(
+        `INSERT INTO ${this.t.eventLog} (at, kind, name, correlation_id, node_id, system, status, duration_ms, keys, detail)
+         SELECT at, kind, name, correlation_id, node_id, system, status, duration_ms, keys, detail
+         FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::integer[], $9::text[], $10::text[])
+           WITH ORDINALITY AS e(at, kind, name, correlation_id, node_id, system, status, duration_ms, keys, detail, ord)
+         ORDER BY ord
+         RETURNING id`,
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map(column),
+      );
+      const ids = rows.map((r) => r.id).sort((a, b) => a - b);
+      const keyRows = entries.flatMap((e, i) => e.keys.map((k) => [k.value, ids[i]!, k.type] as const));
+      if (keyRows.length === 0) return;
+      await c.query(
+        `INSERT INTO ${this.t.eventKeys} (value, event_id, type)
+         SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[]) ON CONFLICT DO NOTHING`,
+        [keyRows.map((k) => k[0]), keyRows.map((k) => k[1]), keyRows.map((k) => k[2])],
+      );
+    });
+  }
+
+  async findEvents(filter: EventLogFilter = {}): Promise<EventLogEntry[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    const arg = (value: unknown) => `$${args.push(value)}`;
+    // key and correlationIds select together (a trace wants both); the rest narrows.
+    const either: string[] = [];
+    if (filter.key) either.push(`id IN (SELECT event_id FROM ${this.t.eventKeys} WHERE value = ${arg(filter.key)})`);
+    if (filter.correlationIds?.length) {
+      const ids = arg(filter.correlationIds);
+      either.push(`correlation_id = ANY(${ids}::text[])`, `id IN (SELECT event_id FROM ${this.t.eventKeys} WHERE type = 'correlation' AND value = ANY(${ids}::text[]))`);
+    }
+    if (either.length) where.push(`(${either.join(" OR ")})`);
+    if (filter.since !== undefined) where.push(`at >= ${arg(filter.since)}`);
+    if (filter.until !== undefined) where.push(`at < ${arg(filter.until)}`);
+    if (filter.afterId !== undefined) where.push(`id > ${arg(filter.afterId)}`);
+    const limit = arg(eventLimit(filter.limit));
+    const { rows } = await this.q<EventLogRecord>(
+      `SELECT * FROM ${this.t.eventLog} ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY at, id LIMIT ${limit}`,
+      args,
+    );
+    return rows.map(toEventLogEntry);
+  }
+
+  async purgeEvents(before: number): Promise<number> {
+    return this.tx(async (c) => {
+      await c.query(`DELETE FROM ${this.t.eventKeys} WHERE event_id IN (SELECT id FROM ${this.t.eventLog} WHERE at < $1)`, [before]);
+      return (await c.query(`DELETE FROM ${this.t.eventLog} WHERE at < $1`, [before])).rowCount ?? 0;
+    });
+  }
+
+  // ---- Rule state (business-rule nodes) ---------------------------------------------------
+
+  async getRuleState(scope: string, key: string): Promise<RuleState | null> {
+    const { rows } = await this.q<RuleStateRecord & QueryResultRow>(`SELECT * FROM ${this.t.ruleState} WHERE scope = $1 AND key = $2`, [scope, key]);
+    return rows[0] ? toRuleState(rows[0]) : null;
+  }
+
+  async putRuleState(scope: string, key: string, value: unknown, dueAt: number | null, expectedVersion: number): Promise<number | null> {
+    const now = Date.now();
+    const json = JSON.stringify(value ?? null);
+    // The row lock of INSERT … ON CONFLICT / UPDATE … WHERE version makes concurrent writers take turns: one wins.
+    const { rowCount } =
+      expectedVersion === 0
+        ? await this.q(
+            `INSERT INTO ${this.t.ruleState} (scope, key, value, due_at, version, updated_at) VALUES ($1, $2, $3, $4, 1, $5) ON CONFLICT (scope, key) DO NOTHING`,
+            [scope, key, json, dueAt, now],
+          )
+        : await this.q(
+            `UPDATE ${this.t.ruleState} SET value = $3, due_at = $4, version = version + 1, updated_at = $5 WHERE scope = $1 AND key = $2 AND version = $6`,
+            [scope, key, json, dueAt, now, expectedVersion],
+          );
+    return rowCount === 1 ? expectedVersion + 1 : null;
+  }
+
+  async deleteRuleState(scope: string, key: string, expectedVersion: number): Promise<boolean> {
+    const { rowCount } = await this.q(`DELETE FROM ${this.t.ruleState} WHERE scope = $1 AND key = $2 AND version = $3`, [scope, key, expectedVersion]);
+    return rowCount === 1;
+  }
+
+  async dueRuleStates(scope: string, now: number, limit: number): Promise<RuleState[]> {
+    const { rows } = await this.q<RuleStateRecord & QueryResultRow>(
+      `SELECT * FROM ${this.t.ruleState} WHERE scope = $1 AND due_at IS NOT NULL AND due_at <= $2 ORDER BY due_at, key LIMIT $3`,
+      [scope, now, Math.min(Math.max(Math.trunc(limit) || 1, 1), 1000)],
+    );
+    return rows.map(toRuleState);
+  }
+
+  async countRuleStates(scope: string): Promise<number> {
+    const { rows } = await this.q<{ n: number }>(`SELECT count(*) AS n FROM ${this.t.ruleState} WHERE scope = $1`, [scope]);
+    return Number(rows[0]?.n ?? 0);
+  }
+
   // ---- polling intake (lsync-poll-in) ------------------------------------------------------
 
   async takeInPolled(source: string, items: NewInboxItem[], cursor: string): Promise<InboxItem[]> {
@@ -624,5 +794,59 @@ export class PostgresStore implements LsyncStore {
     this.closed = true;
     await this.init?.catch(() => undefined);
     await this.pool.end();
+  }
+
+  // --- SFTP file ledger (lsync-sftp-in) ---------------------------------------------------------
+
+  private get sftpFiles(): string {
+    return `"${this.schema}".sftp_files`;
+  }
+
+  async takeInFile(file: NewFileRecord, items: NewInboxItem[]): Promise<FileTakeIn> {
+    return this.tx(async (c) => {
+      const now = Date.now();
+      // A concurrent taker of the same content waits on the unique key here and then finds its row.
+      const inserted = await c.query<{ id: number }>(
+        `INSERT INTO ${this.sftpFiles} (scope, sha256, name, taken_at, records) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (scope, sha256) DO NOTHING RETURNING id`,
+        [file.scope, file.sha256, file.name, now, items.length],
+      );
+      if (inserted.rows.length === 0) {
+        const known = await this.fileByHashOn(c, file.scope, file.sha256);
+        return { duplicate: true, file: known!, ids: [] } as FileTakeIn;
+      }
+      // The same insert as addToInbox, on this transaction's connection.
+      const { rows } = await c.query<{ id: number }>(
+        `INSERT INTO ${this.t.inbox} (source, key, topic, payload, props, received_at)
+         SELECT source, key, topic, payload, props, $6::bigint
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS i(source, key, topic, payload, props, ord)
+         ORDER BY ord
+         RETURNING id`,
+        [
+          items.map((i) => i.source),
+          items.map((i) => i.key),
+          items.map((i) => i.topic),
+          items.map((i) => i.payload),
+          items.map((i) => (i.props ? JSON.stringify(i.props) : null)),
+          now,
+        ],
+      );
+      const ids = rows.map((r) => r.id).sort((a, b) => a - b);
+      return { duplicate: false, file: { ...file, id: inserted.rows[0]!.id, takenAt: now, records: items.length }, ids };
+    });
+  }
+
+  async fileByHash(scope: string, sha256: string): Promise<FileRecord | null> {
+    await this.ready();
+    return this.fileByHashOn(this.pool, scope, sha256);
+  }
+
+  private async fileByHashOn(c: Queryable, scope: string, sha256: string): Promise<FileRecord | null> {
+    const { rows } = await c.query<{ id: number; scope: string; sha256: string; name: string; taken_at: number; records: number }>(
+      `SELECT id, scope, sha256, name, taken_at, records FROM ${this.sftpFiles} WHERE scope = $1 AND sha256 = $2`,
+      [scope, sha256],
+    );
+    const row = rows[0];
+    return row ? { id: row.id, scope: row.scope, sha256: row.sha256, name: row.name, takenAt: row.taken_at, records: row.records } : null;
   }
 }

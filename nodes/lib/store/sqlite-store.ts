@@ -7,17 +7,35 @@ import type {
   DeadLetterFilter,
   DeadLetterState,
   DedupeClaim,
+  FileRecord,
+  FileTakeIn,
   InboxItem,
   LsyncStore,
   NewDeadLetter,
+  NewFileRecord,
   NewInboxItem,
   NewOutboxRow,
   OutboxBatch,
   OutboxState,
+  RuleState,
   SettleOutcome,
   StoreCounts,
+  EventLogEntry,
+  EventLogFilter,
+  NewEventLogEntry,
 } from "./types";
-import { toDeadLetter, toOutboxBatch, type DeadLetterRecord, type OutboxRecord } from "./records";
+import { eventLimit } from "./types";
+import {
+  eventLogColumns,
+  toDeadLetter,
+  toEventLogEntry,
+  toOutboxBatch,
+  toRuleState,
+  type DeadLetterRecord,
+  type EventLogRecord,
+  type OutboxRecord,
+  type RuleStateRecord,
+} from "./records";
 
 export interface SqliteStoreOptions {
   /** File path, or ":memory:" for tests. */
@@ -105,6 +123,55 @@ CREATE TABLE IF NOT EXISTS poll_seen (
   inbox_id INTEGER NOT NULL,
   PRIMARY KEY (source, key)
 ) WITHOUT ROWID;
+
+-- SFTP file ledger: one row per file content taken in (lsync-sftp-in).
+CREATE TABLE IF NOT EXISTS sftp_files (
+  id        INTEGER PRIMARY KEY AUTOINCREMENT,
+  scope     TEXT    NOT NULL,
+  sha256    TEXT    NOT NULL,
+  name      TEXT    NOT NULL,
+  taken_at  INTEGER NOT NULL,
+  records   INTEGER NOT NULL,
+  UNIQUE (scope, sha256)
+);
+`;
+
+/** Event log (visibility): entries, and one row per business key for search by any of them. */
+const EVENT_LOG_SCHEMA = `
+CREATE TABLE IF NOT EXISTS event_log (
+  id             INTEGER PRIMARY KEY AUTOINCREMENT,
+  at             INTEGER NOT NULL,
+  kind           TEXT    NOT NULL,
+  name           TEXT    NOT NULL,
+  correlation_id TEXT,
+  node_id        TEXT,
+  system         TEXT,
+  status         TEXT,
+  duration_ms    INTEGER,
+  keys           TEXT    NOT NULL,
+  detail         TEXT
+);
+CREATE INDEX IF NOT EXISTS event_log_at ON event_log (at, id);
+CREATE INDEX IF NOT EXISTS event_log_correlation ON event_log (correlation_id) WHERE correlation_id IS NOT NULL;
+CREATE TABLE IF NOT EXISTS event_keys (
+  value    TEXT    NOT NULL,
+  event_id INTEGER NOT NULL,
+  type     TEXT    NOT NULL,
+  PRIMARY KEY (value, event_id, type)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS event_keys_event ON event_keys (event_id);
+
+-- Rule state (business-rule nodes): one JSON value per (scope, key), versioned for compare-and-set.
+CREATE TABLE IF NOT EXISTS rule_state (
+  scope      TEXT    NOT NULL,
+  key        TEXT    NOT NULL,
+  value      TEXT    NOT NULL,
+  due_at     INTEGER,
+  version    INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (scope, key)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS rule_state_due ON rule_state (scope, due_at) WHERE due_at IS NOT NULL;
 `;
 
 /** Binds `?` placeholders for an id list; SQLite caps variables at 32766, far above our batches. */
@@ -131,6 +198,7 @@ export class SqliteStore implements LsyncStore {
     this.db.pragma(`synchronous = ${options.durability === "power" ? "FULL" : "NORMAL"}`);
     this.db.pragma("busy_timeout = 5000");
     this.db.exec(SCHEMA);
+    this.db.exec(EVENT_LOG_SCHEMA);
     // Files made before dead letters recorded their origin (the replay's dedupe ref) gain the column.
     const deadLetterColumns = this.db.prepare("PRAGMA table_info(dead_letters)").all() as Array<{ name: string }>;
     if (!deadLetterColumns.some((c) => c.name === "origin")) this.db.exec("ALTER TABLE dead_letters ADD COLUMN origin TEXT");
@@ -393,6 +461,58 @@ export class SqliteStore implements LsyncStore {
     return this.stmt.counts.get() as StoreCounts;
   }
 
+  // ---- Event log (visibility) -----------------------------------------------------------------
+
+  private eventStmt?: { add: Database.Statement; addKey: Database.Statement };
+
+  async appendEvents(entries: NewEventLogEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    this.eventStmt ??= {
+      add: this.db.prepare(
+        "INSERT INTO event_log (at, kind, name, correlation_id, node_id, system, status, duration_ms, keys, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      ),
+      addKey: this.db.prepare("INSERT OR IGNORE INTO event_keys (value, event_id, type) VALUES (?, ?, ?)"),
+    };
+    const { add, addKey } = this.eventStmt;
+    this.db.transaction(() => {
+      for (const entry of entries) {
+        const id = Number(add.run(...eventLogColumns(entry)).lastInsertRowid);
+        for (const key of entry.keys) addKey.run(key.value, id, key.type);
+      }
+    })();
+  }
+
+  async findEvents(filter: EventLogFilter = {}): Promise<EventLogEntry[]> {
+    const where: string[] = [];
+    const args: Array<string | number> = [];
+    // key and correlationIds select together (a trace wants both); the rest narrows.
+    const either: string[] = [];
+    if (filter.key) {
+      either.push("id IN (SELECT event_id FROM event_keys WHERE value = ?)");
+      args.push(filter.key);
+    }
+    if (filter.correlationIds?.length) {
+      const list = placeholders(filter.correlationIds.length);
+      either.push(`correlation_id IN (${list})`, `id IN (SELECT event_id FROM event_keys WHERE type = 'correlation' AND value IN (${list}))`);
+      args.push(...filter.correlationIds, ...filter.correlationIds);
+    }
+    if (either.length) where.push(`(${either.join(" OR ")})`);
+    if (filter.since !== undefined) (where.push("at >= ?"), args.push(filter.since));
+    if (filter.until !== undefined) (where.push("at < ?"), args.push(filter.until));
+    if (filter.afterId !== undefined) (where.push("id > ?"), args.push(filter.afterId));
+    const rows = this.db
+      .prepare(`SELECT * FROM event_log ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY at, id LIMIT ?`)
+      .all(...args, eventLimit(filter.limit));
+    return (rows as EventLogRecord[]).map(toEventLogEntry);
+  }
+
+  async purgeEvents(before: number): Promise<number> {
+    return this.db.transaction(() => {
+      this.db.prepare("DELETE FROM event_keys WHERE event_id IN (SELECT id FROM event_log WHERE at < ?)").run(before);
+      return this.db.prepare("DELETE FROM event_log WHERE at < ?").run(before).changes;
+    })();
+  }
+
   // ---- polling intake (lsync-poll-in) ------------------------------------------------------
 
   async takeInPolled(source: string, items: NewInboxItem[], cursor: string): Promise<InboxItem[]> {
@@ -424,5 +544,74 @@ export class SqliteStore implements LsyncStore {
 
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
+  }
+
+  // --- SFTP file ledger (lsync-sftp-in) ---------------------------------------------------------
+
+  async takeInFile(file: NewFileRecord, items: NewInboxItem[]): Promise<FileTakeIn> {
+    return this.db.transaction((): FileTakeIn => {
+      const known = this.fileByHashSync(file.scope, file.sha256);
+      if (known) return { duplicate: true, file: known, ids: [] };
+      const now = Date.now();
+      const id = Number(
+        this.db
+          .prepare("INSERT INTO sftp_files (scope, sha256, name, taken_at, records) VALUES (?, ?, ?, ?, ?)")
+          .run(file.scope, file.sha256, file.name, now, items.length).lastInsertRowid,
+      );
+      const ids = items.map((item) =>
+        Number(
+          this.stmt.addInbox.run(item.source, item.key, item.topic, item.payload, item.props ? JSON.stringify(item.props) : null, now)
+            .lastInsertRowid,
+        ),
+      );
+      return { duplicate: false, file: { ...file, id, takenAt: now, records: items.length }, ids };
+    }).immediate();
+  }
+
+  async fileByHash(scope: string, sha256: string): Promise<FileRecord | null> {
+    return this.fileByHashSync(scope, sha256);
+  }
+
+  private fileByHashSync(scope: string, sha256: string): FileRecord | null {
+    const row = this.db
+      .prepare("SELECT id, scope, sha256, name, taken_at, records FROM sftp_files WHERE scope = ? AND sha256 = ?")
+      .get(scope, sha256) as { id: number; scope: string; sha256: string; name: string; taken_at: number; records: number } | undefined;
+    return row ? { id: row.id, scope: row.scope, sha256: row.sha256, name: row.name, takenAt: row.taken_at, records: row.records } : null;
+  }
+
+  // ---- Rule state (business-rule nodes) ---------------------------------------------------
+
+  async getRuleState(scope: string, key: string): Promise<RuleState | null> {
+    const row = this.db.prepare("SELECT * FROM rule_state WHERE scope = ? AND key = ?").get(scope, key) as RuleStateRecord | undefined;
+    return row ? toRuleState(row) : null;
+  }
+
+  async putRuleState(scope: string, key: string, value: unknown, dueAt: number | null, expectedVersion: number): Promise<number | null> {
+    const now = Date.now();
+    const json = JSON.stringify(value ?? null);
+    const changes =
+      expectedVersion === 0
+        ? this.db
+            .prepare("INSERT INTO rule_state (scope, key, value, due_at, version, updated_at) VALUES (?, ?, ?, ?, 1, ?) ON CONFLICT (scope, key) DO NOTHING")
+            .run(scope, key, json, dueAt, now).changes
+        : this.db
+            .prepare("UPDATE rule_state SET value = ?, due_at = ?, version = version + 1, updated_at = ? WHERE scope = ? AND key = ? AND version = ?")
+            .run(json, dueAt, now, scope, key, expectedVersion).changes;
+    return changes === 1 ? expectedVersion + 1 : null;
+  }
+
+  async deleteRuleState(scope: string, key: string, expectedVersion: number): Promise<boolean> {
+    return this.db.prepare("DELETE FROM rule_state WHERE scope = ? AND key = ? AND version = ?").run(scope, key, expectedVersion).changes === 1;
+  }
+
+  async dueRuleStates(scope: string, now: number, limit: number): Promise<RuleState[]> {
+    const rows = this.db
+      .prepare("SELECT * FROM rule_state WHERE scope = ? AND due_at IS NOT NULL AND due_at <= ? ORDER BY due_at, key LIMIT ?")
+      .all(scope, now, Math.min(Math.max(Math.trunc(limit) || 1, 1), 1000)) as RuleStateRecord[];
+    return rows.map(toRuleState);
+  }
+
+  async countRuleStates(scope: string): Promise<number> {
+    return (this.db.prepare("SELECT count(*) AS n FROM rule_state WHERE scope = ?").get(scope) as { n: number }).n;
   }
 }

@@ -123,7 +123,45 @@ export interface StoreCounts {
   dedupeKeys: number;
 }
 
-export interface LsyncStore {
+// --- SFTP file ledger (lsync-sftp-in) ---------------------------------------------------------
+
+/** A file an SFTP pickup has taken in, known by the SHA-256 of its content within one scope. */
+export interface NewFileRecord {
+  /** Whose ledger (the sftp-in node id): the same content dropped for another node is another file. */
+  scope: string;
+  name: string;
+  /** Hex SHA-256 of the file's bytes. */
+  sha256: string;
+}
+
+export interface FileRecord extends NewFileRecord {
+  /** Serial id of the ledger row (stable: the file's 997 control number is derived from it). */
+  id: number;
+  takenAt: number;
+  records: number;
+}
+
+/** `duplicate`: the content was taken in before (`file` is that earlier record) and nothing was added. */
+export type FileTakeIn = { duplicate: false; file: FileRecord; ids: number[] } | { duplicate: true; file: FileRecord; ids: [] };
+
+// ---- Rule state (business-rule nodes: billing eligibility, exception routing) ------------------
+
+/**
+ * One piece of state a business-rule node keeps across messages and restarts (lines shipped so far
+ * for an order; an open exception and its SLA clock). `value` is JSON; `dueAt` (epoch ms) marks
+ * rows a timer must look at (an SLA running out), null for none.
+ */
+export interface RuleState {
+  scope: string;
+  key: string;
+  value: unknown;
+  dueAt: number | null;
+  /** 1 on the first write, +1 on every write: the compare-and-set token of putRuleState. */
+  version: number;
+  updatedAt: number;
+}
+
+export interface LsyncStore extends EventLogStore {
   readonly kind: "sqlite" | "postgres";
   readonly location: string;
 
@@ -171,6 +209,30 @@ export interface LsyncStore {
   counts(): Promise<StoreCounts>;
   close(): Promise<void>;
 
+  // --- SFTP file ledger (lsync-sftp-in) ---
+  /**
+   * Records a file as taken in and stores its records in the inbox in one transaction: either both
+   * are there or neither. A file whose (scope, sha256) is in the ledger already adds nothing and
+   * comes back as a duplicate, so two instances (or a restart) racing on one file take it in once.
+   */
+  takeInFile(file: NewFileRecord, items: NewInboxItem[]): Promise<FileTakeIn>;
+  /** The ledger entry for this content, or null when it was never taken in. */
+  fileByHash(scope: string, sha256: string): Promise<FileRecord | null>;
+
+  // ---- Rule state (added for the business-rule nodes; see RuleState) ----
+  getRuleState(scope: string, key: string): Promise<RuleState | null>;
+  /**
+   * Writes the row only when its current version is `expectedVersion` (0: the row must not exist):
+   * two instances (or two messages) updating the same order cannot both win. Returns the new
+   * version, or null when the row changed meanwhile (read it again and retry).
+   */
+  putRuleState(scope: string, key: string, value: unknown, dueAt: number | null, expectedVersion: number): Promise<number | null>;
+  /** Deletes the row when its version is `expectedVersion`; false when it changed or is gone. */
+  deleteRuleState(scope: string, key: string, expectedVersion: number): Promise<boolean>;
+  /** Rows of `scope` with dueAt <= now, soonest first, at most `limit` (1–1000). */
+  dueRuleStates(scope: string, now: number, limit: number): Promise<RuleState[]>;
+  countRuleStates(scope: string): Promise<number>;
+
   // ---- polling intake (lsync-poll-in) ------------------------------------------------------
 
   /**
@@ -182,4 +244,82 @@ export interface LsyncStore {
   takeInPolled(source: string, items: NewInboxItem[], cursor: string): Promise<InboxItem[]>;
   /** Where the polling intake `source` left off; null before its first page. */
   pollCursor(source: string): Promise<string | null>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Event log (visibility, issue #7). Every canonical event and every system call, with the
+// business keys it touches, so a trace can be found from any of them. Written in batches by
+// nodes/lib/events/event-log.ts, never inside a message's own transaction.
+// ---------------------------------------------------------------------------------------------
+
+/** What kind of step an event-log entry records. */
+export type EventLogKind = "event" | "call" | "dead-letter" | "exception";
+
+/**
+ * The business numbers the product traces by (see nodes/lib/events/business-keys.ts), and
+ * "correlation": the threads an entry serves besides its own (a batched call carries many).
+ */
+export type BusinessKeyType = "order" | "shipment" | "delivery" | "bol" | "pro" | "sscc" | "invoice" | "tracking" | "load" | "correlation";
+
+export interface BusinessKey {
+  type: BusinessKeyType;
+  value: string;
+}
+
+export interface NewEventLogEntry {
+  /** When the step happened in this product (epoch ms). */
+  at: number;
+  kind: EventLogKind;
+  /** What happened, e.g. `shipment-status-event/1 DELIVERED`, `tms Create shipment`. */
+  name: string;
+  correlationId?: string | null;
+  /** The node that did it: what the trace sidebar reveals. */
+  nodeId?: string | null;
+  /** erp | wms | tms | finance | carrier, when a system is involved. */
+  system?: string | null;
+  /** e.g. valid/invalid for events; queued/sent/retry/dead for calls. */
+  status?: string | null;
+  durationMs?: number | null;
+  keys: BusinessKey[];
+  /** A small JSON summary (the canonical object, the call's error): masked on the way out, not here. */
+  detail?: unknown;
+  /**
+   * `detail` serialised already, taken instead of it: the event-log writer snapshots an object when
+   * it is recorded, so what a later node does to the message does not change the log.
+   */
+  detailJson?: string | null;
+}
+
+export interface EventLogEntry extends Required<Omit<NewEventLogEntry, "detail" | "detailJson">> {
+  id: number;
+  detail: unknown;
+}
+
+/** What `findEvents` selects; every field narrows. Oldest first (by time, then id). */
+export interface EventLogFilter {
+  /** Entries touching this business key value (any key type). */
+  key?: string;
+  /** Entries of any of these correlation ids (their own, or one of their "correlation" keys). */
+  correlationIds?: string[];
+  /** Only entries at or after / before these times (epoch ms). */
+  since?: number;
+  until?: number;
+  /** Only entries with a larger id (paging on from the last one seen). */
+  afterId?: number;
+  /** 1–10000, default 1000. */
+  limit?: number;
+}
+
+export interface EventLogStore {
+  /** Adds the entries and their business keys in one transaction. */
+  appendEvents(entries: NewEventLogEntry[]): Promise<void>;
+  findEvents(filter?: EventLogFilter): Promise<EventLogEntry[]>;
+  /** Removes entries older than `before` (epoch ms) with their keys; returns how many. */
+  purgeEvents(before: number): Promise<number>;
+}
+
+/** The limit findEvents applies: 1–10000, default 1000. */
+export function eventLimit(limit: number | undefined): number {
+  return Math.min(Math.max(Math.trunc(limit ?? 1000) || 1000, 1), 10_000);
+
 }

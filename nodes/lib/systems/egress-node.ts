@@ -10,6 +10,7 @@ import { DEFAULT_BACKOFF } from "../retry";
 import type { LsyncStore } from "../store";
 import type { EndpointClient } from "../http/endpoint-client";
 import { findOperation, type Operation } from "./operations";
+import { recordCallOutcomes, recordCallQueued, recordDeadLetter, type CallContext } from "../events/record";
 
 export interface EgressDef extends NodeDef {
   endpoint: string;
@@ -80,6 +81,9 @@ export function registerEgressNode(RED: NodeAPI, type: string, system: Operation
     const setStatus = throttledStatus(this);
     let queued = 0;
 
+    // Event log (visibility): what this node queues, sends, retries and gives up on.
+    const call: CallContext = { system: system.toLowerCase(), operation: operation.title, nodeId: node.id };
+
     const dispatcher = new OutboxDispatcher({
       store,
       target: this.id,
@@ -99,6 +103,7 @@ export function registerEgressNode(RED: NodeAPI, type: string, system: Operation
           attempts: row.attempts + 1,
           payload: row.body,
         });
+        recordDeadLetter({ id, nodeId: node.id, nodeType: type, reason: error, correlationId: row.correlationId, idempotencyKey: row.idempotencyKey, payload: row.body });
         // Catch nodes see it; deadLetterId tells a dead-letter node it is parked already.
         node.error(`${system} ${operation.title}: ${error}`, {
           _msgid: RED.util.generateId(),
@@ -110,6 +115,7 @@ export function registerEgressNode(RED: NodeAPI, type: string, system: Operation
       },
       onState: (state) => setStatus(statusOf(queued, state)),
       onError: (err) => node.warn(`outbox: ${err.message}`),
+      onDelivered: (batch, outcomes, durationMs) => recordCallOutcomes(call, batch.batchKey, outcomes, durationMs),
     });
     dispatcher.start();
 
@@ -152,6 +158,7 @@ export function registerEgressNode(RED: NodeAPI, type: string, system: Operation
           await store.enqueueOutbox([row]);
           if (settle) await settleFinished(intake, "done");
         }
+        recordCallQueued(call, canonical, row.idempotencyKey, row.correlationId);
         queued++;
         dispatcher.notifyEnqueued(1);
         msg.egress = { ...(msg.egress as object | undefined), [system]: "queued" };

@@ -35,6 +35,8 @@ interface TestHelper {
   load(nodes: NodeModule[], flow: FlowNodeDef[], credentials?: Record<string, Record<string, string>>): Promise<void>;
   unload(): Promise<void>;
   getNode(id: string): TestNode | null;
+  /** Base URL of the test runtime's HTTP server (httpAdmin routes only). */
+  url(): string;
   /** The sinon spy on the runtime log: one call per log entry. */
   log(): { args: Array<[{ level: number; id?: string; type?: string; msg: unknown }]> };
 }

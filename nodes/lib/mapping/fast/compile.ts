@@ -1,0 +1,375 @@
+import type { Node, Stage } from "./ast";
+import { applyFunction, FastLambda, Thunk, type Ev } from "./apply";
+import { Frame } from "./frame";
+import { compileBinary } from "./operators";
+import {
+  append,
+  createSequence,
+  isArrayOfNumbers,
+  isFunction,
+  isNumeric,
+  isSequence,
+  jsonataError,
+  lookup,
+  normalize,
+  toBoolean,
+  type Rec,
+  type Seq,
+  type Value,
+} from "./runtime";
+
+/**
+ * AST -> closures. Each `compile*` mirrors the jsonata 2.2 evaluator function of the same name
+ * (evaluatePath, evaluateStep, evaluateFilter, evaluateGroupExpression...), synchronously. The
+ * expression must have passed checkSubset first.
+ */
+export function compileNode(node: Node): Ev {
+  const core = compileCore(node);
+  const filters = (node.predicate ?? []).map(compileFilter);
+  const keepArray = node.keepArray === true;
+  if (node.type === "string" || node.type === "number" || node.type === "value") return core;
+  if (filters.length === 0) return (input, frame) => normalize(core(input, frame), keepArray);
+  return (input, frame) => {
+    let result = core(input, frame);
+    for (const filter of filters) result = filter(result, frame);
+    return normalize(result, keepArray);
+  };
+}
+
+function compileCore(node: Node): Ev {
+  switch (node.type) {
+    case "path":
+      return compilePath(node);
+    case "binary":
+      return compileBinary(String(node.value), compileNode(node.lhs as Node), compileNode(node.rhs!));
+    case "unary":
+      return compileUnary(node);
+    case "name": {
+      const key = String(node.value);
+      return (input) => lookup(input, key);
+    }
+    case "string":
+    case "number":
+    case "value": {
+      const value = node.value;
+      return () => value;
+    }
+    case "wildcard":
+      return evaluateWildcard;
+    case "condition":
+      return compileCondition(node);
+    case "block":
+      return compileBlock(node);
+    case "bind": {
+      const name = String((node.lhs as Node).value);
+      const rhs = compileNode(node.rhs!);
+      return (input, frame) => {
+        const value = rhs(input, frame);
+        frame.bind(name, value);
+        return value;
+      };
+    }
+    case "regex":
+      return compileRegex(node);
+    case "function":
+      return compileFunction(node, undefined);
+    case "variable": {
+      const name = String(node.value);
+      if (name === "") return (input) => (input && (input as Seq).outerWrapper ? (input as Seq)[0] : input);
+      return (_input, frame) => frame.lookup(name);
+    }
+    case "lambda":
+      return compileLambda(node);
+    case "apply":
+      return compileApply(node);
+    default:
+      throw new Error(`fast path: unexpected ${node.type} node`);
+  }
+}
+
+// ---- paths ------------------------------------------------------------------------------------
+
+function compilePath(node: Node): Ev {
+  const steps = node.steps!.map((step) => ({
+    ev: compileNode(step),
+    stages: (step.stages ?? []).map((s) => compileFilter(s)),
+    consarray: step.consarray === true,
+  }));
+  const absolute = node.steps![0]!.type === "variable";
+  const keepSingletonArray = node.keepSingletonArray === true;
+  const last = steps.length - 1;
+  return (input, frame) => {
+    let inputSequence: Value = Array.isArray(input) && !absolute ? input : createSequence(input);
+    let resultSequence: Value;
+    for (let ii = 0; ii < steps.length; ii++) {
+      const step = steps[ii]!;
+      if (ii === 0 && step.consarray) resultSequence = step.ev(inputSequence, frame);
+      else resultSequence = evaluateStep(step.ev, step.stages, inputSequence as Seq, frame, ii === last);
+      if (typeof resultSequence === "undefined" || (resultSequence as Seq).length === 0) break;
+      inputSequence = resultSequence;
+    }
+    if (keepSingletonArray) {
+      let r = resultSequence as Seq;
+      if (Array.isArray(r) && r.cons && !r.sequence) r = createSequence(r);
+      r.keepSingleton = true;
+      resultSequence = r;
+    }
+    return resultSequence;
+  };
+}
+
+type Filter = (input: Value, frame: Frame) => Value;
+
+function evaluateStep(ev: Ev, stages: Filter[], input: Seq, frame: Frame, lastStep: boolean): Seq {
+  const result = createSequence();
+  for (let ii = 0; ii < input.length; ii++) {
+    let res = ev(input[ii], frame);
+    for (const stage of stages) res = stage(res, frame);
+    if (typeof res !== "undefined") result.push(res);
+  }
+  if (lastStep && result.length === 1 && Array.isArray(result[0]) && !isSequence(result[0])) return result[0] as Seq;
+  const resultSequence = createSequence();
+  for (const res of result) {
+    if (!Array.isArray(res) || (res as Seq).cons) resultSequence.push(res);
+    else for (const val of res) resultSequence.push(val);
+  }
+  return resultSequence;
+}
+
+/** evaluateFilter: a predicate `[...]`; a number literal indexes, anything else filters. */
+function compileFilter(stage: Stage): Filter {
+  const predicate = stage.expr;
+  if (predicate.type === "number") {
+    const literal = Math.floor(predicate.value as number);
+    return (input) => {
+      let results: Value = createSequence();
+      const seq: Seq = Array.isArray(input) ? input : createSequence(input);
+      const index = literal < 0 ? seq.length + literal : literal;
+      const item = seq[index];
+      if (typeof item !== "undefined") {
+        if (Array.isArray(item)) results = item;
+        else (results as Seq).push(item);
+      }
+      return results;
+    };
+  }
+  const ev = compileNode(predicate);
+  return (input, frame) => {
+    const results = createSequence();
+    const seq: Seq = Array.isArray(input) ? input : createSequence(input);
+    for (let index = 0; index < seq.length; index++) {
+      const item = seq[index];
+      let res = ev(item, frame);
+      if (isNumeric(res)) res = [res];
+      if (isArrayOfNumbers(res)) {
+        for (const ires of res as number[]) {
+          let ii = Math.floor(ires);
+          if (ii < 0) ii = seq.length + ii;
+          if (ii === index) results.push(item);
+        }
+      } else if (toBoolean(res)) {
+        results.push(item);
+      }
+    }
+    return results;
+  };
+}
+
+function flatten(arg: Value, flattened: Value[] = []): Value[] {
+  if (Array.isArray(arg)) for (const item of arg) flatten(item, flattened);
+  else flattened.push(arg);
+  return flattened;
+}
+
+function evaluateWildcard(input: Value): Value {
+  let results: Value = createSequence();
+  let value: Value = input;
+  if (Array.isArray(value) && (value as Seq).outerWrapper && value.length > 0) value = value[0];
+  if (value !== null && typeof value === "object" && !isFunction(value)) {
+    for (const key of Object.keys(value)) {
+      let v = (value as Rec)[key];
+      if (Array.isArray(v)) {
+        v = flatten(v);
+        results = append(results, v);
+      } else {
+        (results as Seq).push(v);
+      }
+    }
+  }
+  return results;
+}
+
+// ---- constructors -----------------------------------------------------------------------------
+
+function compileUnary(node: Node): Ev {
+  switch (node.value) {
+    case "-": {
+      const ev = compileNode(node.expression!);
+      return (input, frame) => {
+        const result = ev(input, frame);
+        if (typeof result === "undefined") return undefined;
+        if (isNumeric(result)) return -result;
+        throw jsonataError("D1002", result);
+      };
+    }
+    case "[":
+      return compileArray(node);
+    default:
+      return compileObject(node);
+  }
+}
+
+function compileArray(node: Node): Ev {
+  const items = node.expressions!.map((item) => ({ ev: compileNode(item), nested: item.value === "[" }));
+  const consarray = node.consarray === true;
+  return (input, frame) => {
+    let result: Value[] = [];
+    for (const item of items) {
+      const value = item.ev(input, frame);
+      if (typeof value !== "undefined") {
+        if (item.nested) result.push(value);
+        else result = append(result, value) as Value[];
+      }
+    }
+    if (consarray) Object.defineProperty(result, "cons", { enumerable: false, configurable: false, value: true });
+    return result;
+  };
+}
+
+/** evaluateGroupExpression, with a shortcut for the common case: one input item, literal keys. */
+function compileObject(node: Node): Ev {
+  const pairs = (node.lhs as [Node, Node][]).map(([k, v]) => ({ key: compileNode(k), value: compileNode(v), literal: k.type === "string" ? String(k.value) : undefined }));
+  const literals = pairs.map((p) => p.literal);
+  const simple =
+    literals.every((k) => k !== undefined && k !== "_jsonata_lambda" && k !== "_jsonata_function") && new Set(literals).size === literals.length;
+  const general: Ev = (input, frame) => {
+    const result: Rec = Object.create(null) as Rec;
+    const groups: Record<string, { data: Value; exprIndex: number }> = Object.create(null) as Record<string, { data: Value; exprIndex: number }>;
+    const items: Seq = Array.isArray(input) ? input : createSequence(input);
+    if (items.length === 0) items.push(undefined);
+    for (const item of items) {
+      pairs.forEach((pair, pairIndex) => {
+        const key = pair.key(item, frame);
+        if (typeof key !== "string" && key !== undefined) throw jsonataError("T1003", key);
+        if (key === undefined) return;
+        if (key === "_jsonata_lambda" || key === "_jsonata_function") throw jsonataError("D1013", key);
+        if (Object.prototype.hasOwnProperty.call(groups, key)) {
+          if (groups[key]!.exprIndex !== pairIndex) throw jsonataError("D1009", key);
+          groups[key]!.data = append(groups[key]!.data, item);
+        } else {
+          groups[key] = { data: item, exprIndex: pairIndex };
+        }
+      });
+    }
+    for (const key of Object.keys(groups)) {
+      const entry = groups[key]!;
+      const value = pairs[entry.exprIndex]!.value(entry.data, frame);
+      if (typeof value !== "undefined") result[key] = value;
+    }
+    return result;
+  };
+  if (!simple) return general;
+  const fixed = pairs.map((p) => ({ key: p.literal!, value: p.value }));
+  return (input, frame) => {
+    if (Array.isArray(input)) return general(input, frame);
+    const result: Rec = Object.create(null) as Rec;
+    for (const { key, value } of fixed) {
+      const v = value(input, frame);
+      if (typeof v !== "undefined") result[key] = v;
+    }
+    return result;
+  };
+}
+
+// ---- control ----------------------------------------------------------------------------------
+
+function compileCondition(node: Node): Ev {
+  const condition = compileNode(node.condition!);
+  const then = compileNode(node.then!);
+  const otherwise = node.else ? compileNode(node.else) : undefined;
+  return (input, frame) => {
+    if (toBoolean(condition(input, frame))) return then(input, frame);
+    return otherwise ? otherwise(input, frame) : undefined;
+  };
+}
+
+function compileBlock(node: Node): Ev {
+  const expressions = node.expressions!.map(compileNode);
+  return (input, frame) => {
+    const inner = new Frame(frame, frame.scope, frame.callerInput);
+    let result: Value;
+    for (const ev of expressions) result = ev(input, inner);
+    return result;
+  };
+}
+
+/** evaluateRegex: a matcher closure over one RegExp (safe to share: evaluation is synchronous). */
+function compileRegex(node: Node): Ev {
+  const re = new RegExp(node.value as RegExp);
+  const source = (node.value as RegExp).source;
+  interface Match {
+    match: string;
+    start: number;
+    end: number;
+    groups: string[];
+    next: () => Match | undefined;
+  }
+  const closure = (str: string, fromIndex?: number): Match | undefined => {
+    re.lastIndex = fromIndex || 0;
+    const m = re.exec(str);
+    if (m === null) return undefined;
+    const result: Match = { match: m[0], start: m.index, end: m.index + m[0].length, groups: [], next: () => undefined };
+    for (let i = 1; i < m.length; i++) result.groups.push(m[i] as string);
+    result.next = () => {
+      if (re.lastIndex >= str.length) return undefined;
+      const next = closure(str, re.lastIndex);
+      if (next && next.match === "") throw jsonataError("D1004", source);
+      return next;
+    };
+    return result;
+  };
+  return () => closure;
+}
+
+// ---- functions --------------------------------------------------------------------------------
+
+/** evaluateFunction (+ `applyto`, the left side of ~>). */
+function compileFunction(node: Node, applyto: Ev | undefined): Ev {
+  const procedure = compileNode(node.procedure!);
+  const args = node.arguments!.map(compileNode);
+  return (input, frame) => {
+    const proc = procedure(input, frame);
+    const values: Value[] = [];
+    if (applyto) values.push(applyto(input, frame));
+    for (const arg of args) values.push(arg(input, frame));
+    return applyFunction(proc, values, input, frame.scope.natives);
+  };
+}
+
+function compileLambda(node: Node): Ev {
+  if (node.thunk) {
+    // a tail call: hand it to the trampoline of whoever applies the enclosing lambda
+    const call = node.body!;
+    const procedure = compileNode(call.procedure!);
+    const args = call.arguments!.map(compileNode);
+    return (input, frame) => new Thunk(input, frame, procedure, args);
+  }
+  const params = node.arguments!.map((a) => String(a.value));
+  const body = compileNode(node.body!);
+  return (input, frame) => new FastLambda(input, frame, params, body);
+}
+
+/** `~>`: into a function call, the left side is its first argument; into a function value, its only one. */
+function compileApply(node: Node): Ev {
+  const lhs = compileNode(node.lhs as Node);
+  const rhs = node.rhs!;
+  if (rhs.type === "function") return compileFunction(rhs, lhs);
+  const func = compileNode(rhs);
+  return (input, frame) => {
+    const left = lhs(input, frame);
+    const f = func(input, frame);
+    if (!isFunction(f)) throw jsonataError("T2006", f);
+    if (isFunction(left)) throw jsonataError("FAST-CHAIN"); // function chaining: the mapper re-runs jsonata
+    return applyFunction(f, [left], null, frame.scope.natives);
+  };
+}

@@ -1,0 +1,124 @@
+import { findDrift, exceptionEventOf, type DriftRules } from "../lib/events/drift";
+import { flushEventLog } from "../lib/events/event-log";
+import { subjectsOf } from "../lib/events/lifecycle";
+import { recordCanonical } from "../lib/events/record";
+import type { EventLogEntry, LsyncStore } from "../lib/store";
+import type { Done, Node, NodeAPI, NodeDef, NodeMessageInFlow, Send } from "../lib/red";
+
+export interface DriftDef extends NodeDef {
+  store: string;
+  /** Seconds between checks (0: only when a message arrives). */
+  intervalSeconds: number | string;
+  /** Hours of event log looked at per check. */
+  lookbackHours: number | string;
+  /** "" turns a rule off. */
+  dispatchedWhileAllocatedMinutes: number | string;
+  deliveredNotBillableHours: number | string;
+  invoicedBeforeDelivered: boolean;
+}
+
+interface StoreLike extends Node {
+  store: LsyncStore;
+}
+
+/** A rule threshold from the dialog: "" is off; anything else must be a number ≥ 0. */
+export function threshold(value: number | string | undefined, field: string): number | null {
+  if (value === undefined || value === null || String(value).trim() === "") return null;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${field} must be a number ≥ 0 or empty (rule off), got "${value}"`);
+  return n;
+}
+
+export function rulesOf(def: Pick<DriftDef, "dispatchedWhileAllocatedMinutes" | "deliveredNotBillableHours" | "invoicedBeforeDelivered">): DriftRules {
+  return {
+    dispatchedWhileAllocatedMinutes: threshold(def.dispatchedWhileAllocatedMinutes, "dispatchedWhileAllocatedMinutes"),
+    deliveredNotBillableHours: threshold(def.deliveredNotBillableHours, "deliveredNotBillableHours"),
+    invoicedBeforeDelivered: def.invoicedBeforeDelivered !== false,
+  };
+}
+
+const PAGE = 10_000;
+
+/** Every entry since `since`, paged. */
+async function entriesSince(store: LsyncStore, since: number): Promise<EventLogEntry[]> {
+  const all: EventLogEntry[] = [];
+  for (let afterId: number | undefined; ; ) {
+    const page = await store.findEvents({ since, limit: PAGE, ...(afterId !== undefined ? { afterId } : {}) });
+    all.push(...page);
+    if (page.length < PAGE) return all;
+    afterId = Math.max(...page.map((e) => e.id));
+  }
+}
+
+export default function register(RED: NodeAPI): void {
+  function LsyncDriftNode(this: Node, def: DriftDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const storeNode = RED.nodes.getNode(def.store) as StoreLike | null;
+    let rules: DriftRules;
+    try {
+      if (!storeNode) throw new Error("no store configured");
+      rules = rulesOf(def);
+    } catch (err) {
+      this.status({ fill: "red", shape: "ring", text: (err as Error).message.slice(0, 60) });
+      this.error(`drift: ${(err as Error).message}`);
+      return;
+    }
+    const store = storeNode.store;
+    const lookbackMs = (Number(def.lookbackHours) > 0 ? Number(def.lookbackHours) : 72) * 3_600_000;
+    const interval = def.intervalSeconds === undefined || String(def.intervalSeconds).trim() === "" ? 60 : Number(def.intervalSeconds);
+    const intervalMs = Math.max(0, Number.isFinite(interval) ? interval : 60) * 1000;
+    /** Findings raised while this node runs: each is raised once (its idempotencyKey is stable across restarts for a dedupe node). */
+    const raised = new Set<string>();
+    let running = false;
+
+    const check = async (send: Send, original?: NodeMessageInFlow): Promise<void> => {
+      if (running) return;
+      running = true;
+      try {
+        const now = Date.now();
+        await flushEventLog();
+        const subjects = subjectsOf(await entriesSince(store, now - lookbackMs));
+        const fresh = findDrift(subjects, rules, now)
+          .map((f) => ({ finding: f, event: exceptionEventOf(f, now) }))
+          .filter(({ event }) => !raised.has(event.idempotencyKey));
+        for (const { finding, event } of fresh) {
+          raised.add(event.idempotencyKey);
+          recordCanonical([event], node.id, "raised");
+          const msg = original ? RED.util.cloneMessage(original) : ({ _msgid: RED.util.generateId() } as NodeMessageInFlow);
+          msg.topic = `drift/${finding.rule}`;
+          msg.payload = event;
+          msg.correlationId = event.correlationId;
+          msg.idempotencyKey = event.idempotencyKey;
+          send(msg);
+        }
+        node.status({
+          fill: raised.size ? "yellow" : "green",
+          shape: "dot",
+          text: `${subjects.length} subjects · ${raised.size} drift · ${new Date(now).toISOString().slice(11, 19)}Z`,
+        });
+      } finally {
+        running = false;
+      }
+    };
+
+    const timer = intervalMs > 0
+      ? setInterval(() => {
+          check((m) => node.send(m as NodeMessageInFlow)).catch((err: Error) => {
+            node.status({ fill: "red", shape: "ring", text: "check failed" });
+            node.error(`drift check failed: ${err.message}`);
+          });
+        }, intervalMs)
+      : null;
+    node.status({ fill: "grey", shape: "ring", text: intervalMs ? `every ${intervalMs / 1000}s` : "on input" });
+
+    // Any input runs a check now (an inject node, or a test).
+    this.on("input", (msg: NodeMessageInFlow, send: Send, done: Done) => {
+      check(send, msg).then(() => done(), (err: Error) => done(err));
+    });
+    this.on("close", () => {
+      if (timer) clearInterval(timer);
+    });
+  }
+  RED.nodes.registerType("lsync-drift", LsyncDriftNode);
+}
