@@ -6,6 +6,7 @@
  * are computed here from what the test did and the catalog's prices.
  */
 import assert from "node:assert/strict";
+import mqtt from "mqtt";
 import { after, before, describe, it } from "node:test";
 import { CATALOG } from "../../simulators/lib/catalog";
 import { startProduct, waitFor, type RunningProduct } from "../helpers/product";
@@ -17,11 +18,20 @@ describe("exception management, end to end", { timeout: 240_000 }, () => {
   let product: RunningProduct;
   let erp: string, wms: string, tms: string, portal: string;
   let order: string, fullOrder: string;
+  // What reached the teams' queues (MQTT exceptions/<team>), as the teams' tools would see it.
+  const queued: Array<{ topic: string; type: string; exceptionId: string }> = [];
+  let watcher: mqtt.MqttClient;
   const alerts = (n: number, what: string) => waitFor(() => alertsOf(portal, order), (a) => a.length >= n, 60_000, what);
 
   before(async () => {
     product = await startProduct();
     ({ erp, wms, tms, portal } = product.simulators as Record<"erp" | "wms" | "tms" | "portal", string>);
+    watcher = await mqtt.connectAsync(product.mqttUrl, { protocolVersion: 4 });
+    await watcher.subscribeAsync("exceptions/#", { qos: 1 });
+    watcher.on("message", (topic, payload) => {
+      const msg = JSON.parse(payload.toString()) as { type: string; exceptionId: string };
+      queued.push({ topic, type: msg.type, exceptionId: msg.exceptionId });
+    });
     order = await enterOrder(erp, "17100001", [["SKU-10023", 10], ["SKU-10045", 4]], true);
     fullOrder = await enterOrder(erp, "17100001", [["SKU-10031", 6]], true);
     // Scenario 1 hands both orders to the WMS and TMS first.
@@ -32,6 +42,7 @@ describe("exception management, end to end", { timeout: 240_000 }, () => {
   });
 
   after(async () => {
+    await watcher?.endAsync();
     const code = await product?.stop("SIGINT");
     assert.equal(code, 0, `Ctrl-C stops the product cleanly:\n${product?.output().slice(-2000)}`);
   });
@@ -83,6 +94,16 @@ describe("exception management, end to end", { timeout: 240_000 }, () => {
     assert.match(reroute.message, /Lyon, 69002, FR/);
     const sap = await waitFor(() => readOrder(erp, order), (o) => o.YY1_LogisticsStatus_SDH === "REROUTE", 30_000, "the ERP order re-routed");
     assert.equal(sap.YY1_ExpectedDeliveryDate_SDH, day(newEta));
+  });
+
+  it("operational issues reached the logistics queue and the exposure finance's, once each", async () => {
+    const ours = () => queued.filter((q) => q.exceptionId.startsWith("WMS|SHORT_PICK|") || q.exceptionId.startsWith("TMS|MILESTONE|"));
+    await waitFor(async () => ours().length, (n) => n >= 6, 30_000, "the queued exceptions");
+    const shortPicks = ours().filter((q) => q.type === "SHORT_PICK");
+    // Two short picks (the order and the probe order) to logistics and, with their exposure, to finance.
+    assert.deepEqual(shortPicks.map((q) => q.topic).sort(), ["exceptions/finance", "exceptions/finance", "exceptions/logistics", "exceptions/logistics"]);
+    assert.deepEqual(ours().filter((q) => q.type !== "SHORT_PICK").map((q) => [q.topic, q.type]), [["exceptions/logistics", "DELAY"], ["exceptions/logistics", "REROUTE"]]);
+    assert.equal(ours().filter((q) => q.topic.endsWith("/escalated")).length, 0, "nothing overdue yet");
   });
 
   it("each exception reached the customer exactly once, and the WMS and TMS kept their own state", async () => {

@@ -7,13 +7,13 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { startProduct, waitFor, type RunningProduct } from "../helpers/product";
+import { getJson, startProduct, waitFor, type RunningProduct } from "../helpers/product";
 import { enterOrder, loadsOf, pickingsOf, readOrder, received, releaseOrder, SO_PATH } from "./scenario-drivers";
 
 describe("order-to-ship, end to end", { timeout: 180_000 }, () => {
   let product: RunningProduct;
   let erp: string, wms: string, tms: string;
-  let express: string, standard: string, blocked: string;
+  let express: string, standard: string, blocked: string, stranger: string;
 
   before(async () => {
     product = await startProduct();
@@ -22,6 +22,8 @@ describe("order-to-ship, end to end", { timeout: 180_000 }, () => {
     express = await enterOrder(erp, "17100002", [["SKU-10023", 4], ["SKU-10045", 2]]);
     standard = await enterOrder(erp, "17100001", [["SKU-10031", 12]], true);
     blocked = await enterOrder(erp, "17100003", [["SKU-10102", 1]]);
+    // A customer the master data does not know.
+    stranger = await enterOrder(erp, "C999", [["SKU-10023", 1]], true);
     await releaseOrder(erp, express);
   });
 
@@ -61,6 +63,22 @@ describe("order-to-ship, end to end", { timeout: 180_000 }, () => {
       assert.deepEqual(await pickingsOf(wms, order), [], `no pick for ${order}`);
       assert.deepEqual(await loadsOf(tms, order), [], `no load for ${order}`);
     }
+  });
+
+  it("stops an order of an unknown customer with a clear reason, parked as a dead letter", async () => {
+    type Letter = { reason: string; correlationId: string | null; nodeType: string };
+    const letters = await waitFor(
+      async () => (await getJson<{ deadLetters: Letter[] }>(`${product.editorUrl}/lsync/dead-letters`)).deadLetters,
+      (list) => list.some((d) => d.reason.includes("C999")),
+      60_000,
+      "the dead letter of the unknown customer",
+    );
+    const letter = letters.find((d) => d.reason.includes("C999"))!;
+    assert.equal(letter.nodeType, "lsync-master-data");
+    assert.match(letter.reason, /customer/);
+    assert.equal(letter.correlationId, `SO|${stranger}`);
+    assert.deepEqual(await pickingsOf(wms, stranger), []);
+    assert.deepEqual(await loadsOf(tms, stranger), []);
   });
 
   it("does not hand an order over twice when it changes after its release", async () => {
