@@ -125,7 +125,7 @@ describe("lsync-flows: dev to prod", { timeout: 300_000 }, () => {
 
     assert.equal(await pull({ url: dev.editorUrl, dir: flowsDir }, print), 0);
     const report = output();
-    assert.deepEqual(readdirSync(flowsDir).filter((f) => f.endsWith(".json")).sort(), ["config.json", "warehouse-to-transport.json"], report);
+    assert.deepEqual(readdirSync(flowsDir).filter((f) => f.endsWith(".json")).sort(), ["config.json", "exception-management.json", "order-to-ship.json", "warehouse-to-transport.json"], report);
     const tab = readFlowFile(join(flowsDir, "warehouse-to-transport.json"));
     const tms = tab.find((n) => n.id === TMS_NODE)!;
     assert.equal(tms.name, "TMS: load execution (batched 100)");
