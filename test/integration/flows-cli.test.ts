@@ -20,6 +20,7 @@ import { publishScannerEvents } from "../../simulators/scanner-publisher";
 import { AdminApi, ConflictError } from "../../cli/lib/admin-api";
 import { deployPlan, planPush, pull, push } from "../../cli/lib/commands";
 import { readEnvFile, resolveEnvFile } from "../../cli/lib/env-file";
+import bcrypt from "bcryptjs";
 import { getJson, REPO, startProduct, waitFor, type RunningProduct } from "../helpers/product";
 
 const TAB = "w2t0000000000000";
@@ -30,9 +31,14 @@ const TMS_ENDPOINT = "cfg0000000000003";
 const PROD_TMS_KEY = `prod-tms-key-${process.pid}`;
 const DEV_SECRET = `dev-only-secret-${process.pid}`;
 
+/** Prod runs with adminAuth (production requires editor users): the CLI signs in with a token. */
+let prodToken = "";
+const ADMIN_PASSWORD = `prod-admin-${process.pid}`;
+
 function runCli(args: string[]): Promise<{ code: number; out: string }> {
   return new Promise((ok) => {
-    execFile(process.execPath, [join(REPO, "dist", "cli", "lsync-flows.js"), ...args], { cwd: REPO }, (err, stdout, stderr) => {
+    const env = { ...process.env, LSYNC_ADMIN_TOKEN: prodToken };
+    execFile(process.execPath, [join(REPO, "dist", "cli", "lsync-flows.js"), ...args], { cwd: REPO, env }, (err, stdout, stderr) => {
       ok({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr });
     });
   });
@@ -99,9 +105,18 @@ describe("lsync-flows: dev to prod", { timeout: 300_000 }, () => {
       PROD_CARRIER_URL: sims.carrier.url,
       PROD_PORTAL_URL: sims.portal.url,
       PROD_TMS_API_KEY: PROD_TMS_KEY,
+      PROD_USERS_FILE: join(root, "prod-users"),
     });
+    writeFileSync(join(root, "prod-users"), `deployer:admin:${bcrypt.hashSync(ADMIN_PASSWORD, 4)}\n`);
     prod = await startProduct(prodEnv, prodDir);
-    prodApi = new AdminApi(prod.editorUrl);
+    const signIn = await fetch(`${prod.editorUrl}/auth/token`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ client_id: "node-red-admin", grant_type: "password", scope: "*", username: "deployer", password: ADMIN_PASSWORD }),
+    });
+    assert.equal(signIn.status, 200, "the deployer signs in to prod");
+    prodToken = ((await signIn.json()) as { access_token: string }).access_token;
+    prodApi = new AdminApi(prod.editorUrl, prodToken);
   });
 
   after(async () => {
@@ -173,7 +188,7 @@ describe("lsync-flows: dev to prod", { timeout: 300_000 }, () => {
 
   async function assertBlocked(dir: string, ...expected: RegExp[]): Promise<void> {
     const revBefore = (await prodApi.getFlows()).rev;
-    const code = await push({ dir, env: "prod", target: { url: prod.editorUrl } }, print);
+    const code = await push({ dir, env: "prod", target: { url: prod.editorUrl, token: prodToken } }, print);
     const out = output();
     assert.equal(code, 1, out);
     assert.match(out, /push blocked: nothing deployed/);
@@ -216,7 +231,7 @@ describe("lsync-flows: dev to prod", { timeout: 300_000 }, () => {
   });
 
   it("a change made on prod after the diff is a conflict, not an overwrite", async () => {
-    const plan = await planPush({ dir: flowsDir, env: "prod", target: { url: prod.editorUrl } });
+    const plan = await planPush({ dir: flowsDir, env: "prod", target: { url: prod.editorUrl, token: prodToken } });
     assert.deepEqual(plan.problems, []);
     // A colleague deploys on prod meanwhile.
     const now = await prodApi.getFlows();
@@ -226,7 +241,7 @@ describe("lsync-flows: dev to prod", { timeout: 300_000 }, () => {
 
     await assert.rejects(deployPlan(plan, "full"), (err: unknown) => err instanceof ConflictError && /changed after the diff was made/.test(err.message));
     // The same through the command, deploying onto the rev a reviewed diff showed.
-    const code = await push({ dir: flowsDir, env: "prod", target: { url: prod.editorUrl }, rev: plan.remote.rev }, print);
+    const code = await push({ dir: flowsDir, env: "prod", target: { url: prod.editorUrl, token: prodToken }, rev: plan.remote.rev }, print);
     assert.equal(code, 3, output());
     const after = await prodApi.getFlows();
     assert.equal(after.flows.find((n) => n.id === DEDUPE_NODE)?.name, "Colleague's hotfix", "the colleague's change is still there");
