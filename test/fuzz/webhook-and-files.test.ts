@@ -6,8 +6,6 @@
  * or refused with a reason. Fixed seed (FUZZ_SEED), FUZZ_SCALE scales the counts.
  */
 import assert from "node:assert/strict";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import fc from "fast-check";
@@ -16,7 +14,7 @@ import { settleIntake, type IntakeRef } from "../../nodes/lib/intake/settlement"
 import { readFileRecords } from "../../nodes/lib/sftp/file-records";
 import storeNode, { type StoreNode } from "../../nodes/lsync-store/lsync-store";
 import webhookNode from "../../nodes/lsync-webhook-in/lsync-webhook-in";
-import { getNode, helper, recorded, recorderModule, tempDir, type NodeModule } from "../unit/nodes/_helper";
+import { getNode, helper, httpNodeServer, recorded, recorderModule, tempDir } from "../unit/nodes/_helper";
 import { assertNoPollution, deeplyNested, garbage, invalidUtf8, protoJson, prototypeSnapshot } from "./hostile";
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261130);
@@ -24,21 +22,12 @@ const SCALE = Number(process.env.FUZZ_SCALE ?? 1);
 const SECRET = "fuzz-webhook-secret";
 const dir = tempDir("lsync-fuzz-http-");
 
-type Handler = (req: IncomingMessage, res: ServerResponse) => void;
-let server: Server | null = null;
-let httpNode: Handler | null = null;
-let url = "";
-const serveHttpNode: NodeModule = (RED) => {
-  httpNode = RED.httpNode as unknown as Handler;
-  if (server) return;
-  server = createServer((req, res) => httpNode!(req, res));
-  server.listen(0, "127.0.0.1", () => (url = `http://127.0.0.1:${(server!.address() as AddressInfo).port}`));
-};
+const httpNode = httpNodeServer();
 
 before(() => helper.startServer());
 after(async () => {
   await helper.stopServer();
-  server?.close();
+  httpNode.close();
   dir.remove();
 });
 
@@ -69,7 +58,7 @@ describe("fuzz: webhook intake over HTTP", { timeout: 180_000 }, () => {
   it("refuses every hostile call with a 4xx and parks it; takes in every valid one; no pollution", async () => {
     const prototypes = prototypeSnapshot();
     await helper.load(
-      [serveHttpNode, storeNode, webhookNode, recorderModule],
+      [httpNode.module, storeNode, webhookNode, recorderModule],
       [
         { id: "tab", type: "tab", label: "fuzz" },
         { id: "store", type: "lsync-store", kind: "sqlite", path: join(dir.path, "webhook.db"), durability: "process" },
@@ -78,7 +67,7 @@ describe("fuzz: webhook intake over HTTP", { timeout: 180_000 }, () => {
       ],
       { entry: { secret: SECRET } },
     );
-    while (!url) await new Promise((r) => setTimeout(r, 10));
+    const url = await httpNode.url();
     const runs = Math.max(50, Math.round(2000 * SCALE));
     const calls = fc.sample(hostileCall(), { numRuns: runs, seed: SEED });
     // One oversized body too (a 5 MB call must be refused early, not buffered).

@@ -3,6 +3,8 @@
  * interface), temp folders, and small waiting/recording utilities. Not a test file itself.
  */
 import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { NodeAPI, NodeDef, NodeMessage, Node as RedNode } from "node-red";
@@ -108,4 +110,30 @@ export function scanEvent(event: "pick" | "pack" | "weight" | "cube" | "ship", s
     topic: `wms/DC1/scanner/RF-017/${event}`,
     payload: JSON.stringify({ ...base, ...byEvent[event], ...extra }),
   } as Msg;
+}
+
+/**
+ * The test helper builds a new RED.httpNode (where http-in style routes live) for every flow it
+ * loads but serves only the admin app. Load `module` with the flow and call `url()`: it serves
+ * the current httpNode on a free loopback port. `close()` in the file's `after`.
+ */
+export function httpNodeServer(): { module: NodeModule; url: () => Promise<string>; close: () => void } {
+  type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+  let server: Server | null = null;
+  let current: Handler | null = null;
+  let base = "";
+  const module: NodeModule = (RED) => {
+    current = RED.httpNode as unknown as Handler;
+    if (server) return;
+    server = createServer((req, res) => current!(req, res));
+    server.listen(0, "127.0.0.1", () => (base = `http://127.0.0.1:${(server!.address() as AddressInfo).port}`));
+  };
+  return {
+    module,
+    url: async () => {
+      await waitFor("httpNode server", () => base !== "");
+      return base;
+    },
+    close: () => server?.close(),
+  };
 }

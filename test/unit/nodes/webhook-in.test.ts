@@ -1,6 +1,4 @@
 import assert from "node:assert/strict";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after, afterEach, before, describe, it } from "node:test";
 import { settleIntake, type IntakeRef } from "../../../nodes/lib/intake/settlement";
@@ -8,7 +6,7 @@ import { signPayload } from "../../../nodes/lib/intake/webhook/signature";
 import storeNode, { type StoreNode } from "../../../nodes/lsync-store/lsync-store";
 import webhookNode from "../../../nodes/lsync-webhook-in/lsync-webhook-in";
 import { CarrierSimulator } from "../../../simulators/carrier";
-import { getNode, helper, recorded, recorderModule, tempDir, waitFor, type FlowNodeDef, type Msg, type NodeModule } from "./_helper";
+import { getNode, helper, recorded, recorderModule, tempDir, waitFor, httpNodeServer, type FlowNodeDef, type Msg } from "./_helper";
 
 const SECRET = "whsec-test-3f1a";
 const dir = tempDir("lsync-webhook-");
@@ -23,24 +21,12 @@ function flow(db: string, extra: Record<string, unknown> = {}): FlowNodeDef[] {
   ];
 }
 
-// The test helper builds a new RED.httpNode (where http-in style routes live) for every flow it
-// loads but serves only the admin app: serve the current httpNode ourselves on a loopback port.
-type Handler = (req: IncomingMessage, res: ServerResponse) => void;
-let httpNodeServer: Server | null = null;
-let httpNode: Handler | null = null;
+const httpNode = httpNodeServer();
 let nodeUrl = "";
-const serveHttpNode: NodeModule = (RED) => {
-  httpNode = RED.httpNode as unknown as Handler;
-  if (httpNodeServer) return;
-  httpNodeServer = createServer((req, res) => httpNode!(req, res));
-  httpNodeServer.listen(0, "127.0.0.1", () => {
-    nodeUrl = `http://127.0.0.1:${(httpNodeServer!.address() as AddressInfo).port}`;
-  });
-};
 
 async function load(db: string, extra: Record<string, unknown> = {}, credentials: Record<string, string> = { secret: SECRET }): Promise<void> {
-  await helper.load([serveHttpNode, storeNode, webhookNode, recorderModule], flow(db, extra), { hook: credentials });
-  await waitFor("httpNode server", () => nodeUrl !== "");
+  await helper.load([httpNode.module, storeNode, webhookNode, recorderModule], flow(db, extra), { hook: credentials });
+  nodeUrl = await httpNode.url();
 }
 
 async function post(body: string, headers: Record<string, string>): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> {
@@ -55,7 +41,7 @@ function signed(body: string, key: string, at = Date.now()): Record<string, stri
 before(() => helper.startServer());
 after(async () => {
   await helper.stopServer();
-  httpNodeServer?.close();
+  httpNode.close();
   dir.remove();
 });
 afterEach(() => helper.unload());
