@@ -219,7 +219,14 @@ export class SftpPickup {
     for (const candidate of [name, `${name}.${sha256.slice(0, 12)}`, `${name}.${sha256.slice(0, 12)}.${Date.now()}`]) {
       const to = remoteJoin(folder, candidate);
       if (await remote.exists(to)) continue;
-      await remote.rename(from, to);
+      try {
+        await remote.rename(from, to);
+      } catch (err) {
+        // Another poller's start-up recovery moved it first (its ledger entry says the file was
+        // taken in, once): the file is where it belongs, nothing is left to move.
+        if (!(await remote.exists(from))) return remoteJoin(folder, name);
+        throw err;
+      }
       return to;
     }
     throw new Error(`cannot move ${from} into ${folder}: every candidate name is taken`);
