@@ -81,11 +81,13 @@ export class DurableMqttIntake {
     client.on("connect", (connack) => {
       this.connection = "connected";
       this.report();
-      // A resumed session still holds our subscriptions; subscribing again is harmless and
-      // covers a broker that lost the session.
+      // A resumed session still holds our subscriptions: say so now. The SUBACK may come only
+      // after the publishes the broker queued for us, which wait for room in the window while a
+      // crash's backlog runs. Subscribing again is harmless and covers a broker that lost it.
+      if (connack.sessionPresent) this.options.onSubscribed?.({ topics: this.options.topics, sessionPresent: true });
       client.subscribe(this.options.topics, { qos: 1 }, (err) => {
         if (err) this.options.onError?.(err);
-        else this.options.onSubscribed?.({ topics: this.options.topics, sessionPresent: connack.sessionPresent });
+        else if (!connack.sessionPresent) this.options.onSubscribed?.({ topics: this.options.topics, sessionPresent: false });
       });
     });
     client.on("offline", () => {
