@@ -1,3 +1,5 @@
+import type { InboxItem, LsyncStore } from "../store";
+
 /**
  * The in-flight window of an intake: the ids of items handed to the flow and not yet settled. An
  * intake takes in no more than `max` at a time, so a flow that falls behind slows the senders
@@ -43,5 +45,34 @@ export class InFlightWindow {
   close(): void {
     this.closed = true;
     for (const resolve of this.waiting.splice(0)) resolve();
+  }
+}
+
+/**
+ * Re-emits the items of `source` that were taken in and not settled before this start, oldest
+ * first, each waiting for room in the window. Items received at or after `before` are this run's
+ * own (an intake that already takes in while it resumes) and end the resume. Returns how many.
+ */
+export async function resumePending(
+  store: LsyncStore,
+  source: string,
+  window: InFlightWindow,
+  emit: (item: InboxItem) => void,
+  options: { before?: number; stopped: () => boolean; waitForRoom?: () => Promise<void> },
+): Promise<number> {
+  let after = 0;
+  let resumed = 0;
+  for (;;) {
+    const items = await store.pendingInbox(source, 500, after);
+    if (items.length === 0 || options.stopped()) return resumed;
+    for (const item of items) {
+      if (options.before !== undefined && item.receivedAt >= options.before) return resumed;
+      await (options.waitForRoom ? options.waitForRoom() : window.room());
+      if (options.stopped()) return resumed;
+      window.add(item.id);
+      emit(item);
+      after = item.id;
+      resumed++;
+    }
   }
 }

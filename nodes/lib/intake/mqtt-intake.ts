@@ -1,6 +1,6 @@
 import mqtt, { type IClientOptions, type MqttClient, type Packet } from "mqtt";
 import type { InboxItem, LsyncStore } from "../store";
-import { InFlightWindow } from "./in-flight";
+import { InFlightWindow, resumePending } from "./in-flight";
 import { registerIntake } from "./settlement";
 
 export interface MqttIntakeOptions {
@@ -99,19 +99,11 @@ export class DurableMqttIntake {
 
   /** Re-emits what was stored and not settled before this start, oldest first. */
   private async resume(before: number): Promise<void> {
-    let after = 0;
-    for (;;) {
-      const items = await this.options.store.pendingInbox(this.options.source, 500, after);
-      if (items.length === 0) return;
-      for (const item of items) {
-        if (item.receivedAt >= before) return;
-        await this.capacity();
-        if (this.stopped) return;
-        this.inFlight.add(item.id);
-        this.options.emit(item, true);
-        after = item.id;
-      }
-    }
+    await resumePending(this.options.store, this.options.source, this.inFlight, (item) => this.options.emit(item, true), {
+      before,
+      stopped: () => this.stopped,
+      waitForRoom: () => this.capacity(),
+    });
   }
 
   private take(packet: Packet, callback: (err?: Error) => void): void {

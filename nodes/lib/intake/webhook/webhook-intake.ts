@@ -5,7 +5,7 @@
  * twice; while the flow is behind, new events get 503 with Retry-After instead of growing memory.
  */
 import type { InboxItem, LsyncStore, NewInboxItem } from "../../store";
-import { InFlightWindow } from "../in-flight";
+import { InFlightWindow, resumePending } from "../in-flight";
 import { registerIntake } from "../settlement";
 
 /** Stores the item unless its key was taken in before (atomically: two racing calls take it once). */
@@ -47,18 +47,7 @@ export class WebhookIntake {
 
   /** Re-emits what was stored and not settled before the last stop, oldest first. */
   async resume(): Promise<void> {
-    let after = 0;
-    for (;;) {
-      const items = await this.options.store.pendingInbox(this.options.source, 500, after);
-      if (items.length === 0) return;
-      for (const item of items) {
-        await this.inFlight.room();
-        if (this.stopped) return;
-        this.inFlight.add(item.id);
-        this.options.emit(item, true);
-        after = item.id;
-      }
-    }
+    await resumePending(this.options.store, this.options.source, this.inFlight, (item) => this.options.emit(item, true), { stopped: () => this.stopped });
   }
 
   async take(key: string, item: Omit<NewInboxItem, "source" | "key">): Promise<TakeInAnswer> {
