@@ -2,7 +2,11 @@
  * ERP simulator: SAP S/4HANA-like OData V2 under /sap/opu/odata/sap/.
  *
  *   API_SALES_ORDER_SRV/A_SalesOrder                 GET list, POST deep insert with to_Item
- *   API_SALES_ORDER_SRV/A_SalesOrder('1000001')      GET ($expand=to_Item inlines items)
+ *   API_SALES_ORDER_SRV/A_SalesOrder('1000001')      GET ($expand=to_Item inlines items), PATCH (204): release by clearing
+ *        DeliveryBlockReason; YY1_LogisticsStatus_SDH and YY1_ExpectedDeliveryDate_SDH (custom fields, as
+ *        key-user extensibility adds them) carry exceptions. Every change moves LastChangeDateTime, so
+ *        `$filter=DeliveryBlockReason eq '' and LastChangeDateTime ge datetimeoffset'…'&$orderby=LastChangeDateTime`
+ *        lists released orders changed since a point (what a polling intake asks).
  *   API_OUTBOUND_DELIVERY_SRV/A_OutbDeliveryHeader   GET list, POST (items, or header ReferenceSDDocument = sales order)
  *   API_OUTBOUND_DELIVERY_SRV/A_OutbDeliveryHeader('80000001')  GET
  *   API_OUTBOUND_DELIVERY_SRV/PostGoodsIssue?DeliveryDocument='80000001'  POST → status C, 601 material document
@@ -91,6 +95,15 @@ interface SalesOrder {
   TransactionCurrency: string;
   IncotermsClassification: string;
   OverallSDProcessStatus: string;
+  /** "" = released to logistics; any other code holds the order back (SAP's delivery block). */
+  DeliveryBlockReason: string;
+  /** Edm.DateTimeOffset of the last change (creation, release, exception update). */
+  LastChangeDateTime: number;
+  YY1_LogisticsStatus_SDH: string;
+  YY1_ExpectedDeliveryDate_SDH: number | null;
+  /** Value at risk from logistics exceptions (Edm.Decimal string) and its currency. */
+  YY1_ExposureAmount_SDH: string;
+  YY1_ExposureCurrency_SDH: string;
   items: SalesOrderItem[];
 }
 
@@ -227,6 +240,7 @@ export class ErpSimulator extends HttpSimulator {
       return o ? { status: 200, body: { d: this.soView(o, expands(req)) } } : this.notFound("A_SalesOrder", req);
     });
     this.post(svc("API_SALES_ORDER_SRV", "A_SalesOrder"), (req) => this.createSalesOrder(req));
+    this.patch(svc("API_SALES_ORDER_SRV", "A_SalesOrder", true), (req) => this.updateSalesOrder(req));
 
     this.get(svc("API_OUTBOUND_DELIVERY_SRV", "A_OutbDeliveryHeader"), (req) => ({
       status: 200,
@@ -280,8 +294,16 @@ export class ErpSimulator extends HttpSimulator {
     });
   }
 
+  private patch(path: RegExp, handler: Handler): void {
+    this.modifying("PATCH", path, handler);
+  }
+
   private post(path: RegExp, handler: Handler): void {
-    this.route("POST", path, (req) => {
+    this.modifying("POST", path, handler);
+  }
+
+  private modifying(method: "POST" | "PATCH", path: RegExp, handler: Handler): void {
+    this.route(method, path, (req) => {
       if (this.options.csrf) {
         const token = req.headers["x-csrf-token"];
         if (typeof token !== "string" || !this.csrfTokens.has(token)) {
@@ -488,10 +510,39 @@ export class ErpSimulator extends HttpSimulator {
       TransactionCurrency: optString(b, "TransactionCurrency", { max: 5 }) ?? this.currency,
       IncotermsClassification: optString(b, "IncotermsClassification", { max: 3 }) ?? "FCA",
       OverallSDProcessStatus: "A",
+      DeliveryBlockReason: optString(b, "DeliveryBlockReason", { max: 2 }) ?? "",
+      LastChangeDateTime: now,
+      YY1_LogisticsStatus_SDH: "",
+      YY1_ExpectedDeliveryDate_SDH: null,
+      YY1_ExposureAmount_SDH: "0.00",
+      YY1_ExposureCurrency_SDH: "",
       items,
     };
     this.salesOrders.set(so.SalesOrder, so);
     return { status: 201, body: { d: this.soView(so, true) }, headers: { location: this.uri(`API_SALES_ORDER_SRV/A_SalesOrder('${so.SalesOrder}')`) } };
+  }
+
+  /** PATCH A_SalesOrder('…'): release (DeliveryBlockReason "") and the logistics exception fields. */
+  private updateSalesOrder(req: SimRequest): SimReply {
+    const so = this.salesOrders.get(this.singleKey(req));
+    if (!so) return this.notFound("A_SalesOrder", req);
+    const b = asObject(req.body);
+    const known = new Set(["DeliveryBlockReason", "YY1_LogisticsStatus_SDH", "YY1_ExpectedDeliveryDate_SDH", "YY1_ExposureAmount_SDH", "YY1_ExposureCurrency_SDH"]);
+    const unknown = Object.keys(b).filter((k) => !known.has(k) && k !== "__metadata");
+    if (unknown.length) return this.error(400, "/IWBEP/CM_MGW_RT/022", `property ${unknown[0]} cannot be changed (changeable: ${[...known].join(", ")})`);
+    const block = optString(b, "DeliveryBlockReason", { max: 2 });
+    const status = optString(b, "YY1_LogisticsStatus_SDH", { max: 20 });
+    const eta = parseODataDateField(b, "YY1_ExpectedDeliveryDate_SDH");
+    if (block !== undefined) so.DeliveryBlockReason = block;
+    if (status !== undefined) so.YY1_LogisticsStatus_SDH = status;
+    if (eta !== undefined) so.YY1_ExpectedDeliveryDate_SDH = eta;
+    const exposure = optString(b, "YY1_ExposureAmount_SDH", { max: 20, pattern: /^\d{1,15}(\.\d{1,2})?$/ });
+    if (exposure !== undefined) so.YY1_ExposureAmount_SDH = exposure;
+    const exposureCurrency = optString(b, "YY1_ExposureCurrency_SDH", { max: 5 });
+    if (exposureCurrency !== undefined) so.YY1_ExposureCurrency_SDH = exposureCurrency;
+    // Strictly later than the last change, so a "changed since" poll sees every change once.
+    so.LastChangeDateTime = Math.max(Date.now(), so.LastChangeDateTime + 1);
+    return { status: 204, body: null };
   }
 
   private createDelivery(req: SimRequest): SimReply {
@@ -664,6 +715,12 @@ export class ErpSimulator extends HttpSimulator {
       TotalNetAmount: decimal(total, 2),
       IncotermsClassification: o.IncotermsClassification,
       OverallSDProcessStatus: o.OverallSDProcessStatus,
+      DeliveryBlockReason: o.DeliveryBlockReason,
+      LastChangeDateTime: `/Date(${o.LastChangeDateTime}+0000)/`,
+      YY1_LogisticsStatus_SDH: o.YY1_LogisticsStatus_SDH,
+      YY1_ExpectedDeliveryDate_SDH: o.YY1_ExpectedDeliveryDate_SDH === null ? null : odataDay(o.YY1_ExpectedDeliveryDate_SDH),
+      YY1_ExposureAmount_SDH: o.YY1_ExposureAmount_SDH,
+      YY1_ExposureCurrency_SDH: o.YY1_ExposureCurrency_SDH,
       to_Item: wants(expand, "to_Item")
         ? {
             results: o.items.map((i) => ({
@@ -876,6 +933,12 @@ export class ErpSimulator extends HttpSimulator {
         TransactionCurrency: this.currency,
         IncotermsClassification: "FCA",
         OverallSDProcessStatus: "A",
+        DeliveryBlockReason: "",
+        LastChangeDateTime: SEED_DAY,
+        YY1_LogisticsStatus_SDH: "",
+        YY1_ExpectedDeliveryDate_SDH: null,
+        YY1_ExposureAmount_SDH: "0.00",
+        YY1_ExposureCurrency_SDH: "",
         items: lines.map(([sku, n], i) => {
           const mat = this.materials.get(sku);
           return {

@@ -3,12 +3,15 @@
  *
  * Routes (JSON):
  *   GET  /api/v1/loads[?status=]                    → {loads:[Load…], count}
- *   POST /api/v1/loads                              → 201 Load (409 if loadId exists)
+ *   POST /api/v1/loads                              → 201 Load (409 if loadId exists); {loadId?, reference?, stops?, carrier?,
+ *                                                     serviceLevel?, constraints?} (shipment planning requirements)
  *   GET  /api/v1/loads/{loadId}                     → Load | 404
  *   POST /api/v1/loads/{loadId}/execution-events    → one event: 201 accepted | 200 duplicate | 422 rejected
  *   POST /api/v1/execution-events:batch             → {events:[…≤1000]} → 200 {results:[{eventId,status,reason?}], summary}
  *   POST /api/v1/loads/{loadId}/tender              → {carrierScac} → Load (status TENDERED)
- *   POST /api/v1/loads/{loadId}/milestones          → {type, dateTime, stopId?, description?} → 201
+ *   POST /api/v1/loads/{loadId}/milestones          → {type, dateTime, stopId?, description?, newEta?, newDestination?} → 201
+ *   GET  /api/v1/milestones[?after=<seq>&limit=]    → {milestones:[{seq, loadId, reference?, …}], count}: every load's
+ *                                                     milestones in arrival order (a "list since" feed)
  *   GET  /api/v4/shipments/{loadId}/eventhistory    → project44 v4 tracking history of the milestones
  *   POST /oauth/token                               → only with auth {type:"oauth2"} (client credentials)
  *
@@ -59,6 +62,7 @@ export const MILESTONE_TYPES = [
   "OUT_FOR_DELIVERY",
   "DELIVERY",
   "DELAYED",
+  "REROUTED",
   "HELD",
   "DELIVERY_MISSED",
   "PICKUP_MISSED",
@@ -91,7 +95,11 @@ interface HandlingUnit {
 }
 
 interface Milestone {
+  seq: number;
+  loadId: string;
   type: string;
+  newEta?: string;
+  newDestination?: Json;
   dateTime: string;
   receivedDateTime: string;
   stopId?: string;
@@ -106,6 +114,8 @@ interface Load {
   updatedAt: string;
   reference?: string;
   carrier?: Json;
+  serviceLevel?: string;
+  constraints?: Json;
   stops: Stop[];
   handlingUnits: Map<string, HandlingUnit>;
   /** Weight/volume reported by events without an SSCC (summed; each eventId counted once). */
@@ -175,6 +185,8 @@ export class TmsSimulator extends HttpSimulator {
   private readonly loads = new Map<string, Load>();
   /** eventId → loadId for every accepted event. */
   private readonly seenEvents = new Map<string, string>();
+  /** Every milestone of every load in arrival order, for GET /api/v1/milestones. */
+  private readonly milestoneLog: Milestone[] = [];
   private readonly implicitLoads: boolean;
   private readonly maxBatch: number;
   private readonly maxEventIds: number;
@@ -201,6 +213,17 @@ export class TmsSimulator extends HttpSimulator {
     this.route("POST", "/api/v1/loads/:loadId/tender", (req) => this.tender(req));
     this.route("POST", "/api/v1/loads/:loadId/milestones", (req) => this.milestone(req));
     this.route("GET", "/api/v4/shipments/:id/eventhistory", (req) => this.eventHistory(req));
+    this.route("GET", "/api/v1/milestones", (req) => {
+      const after = Number(req.query.get("after") ?? 0);
+      const limit = Number(req.query.get("limit") ?? 0);
+      if (!Number.isInteger(after) || after < 0 || !Number.isInteger(limit) || limit < 0) return this.error(400, "INVALID_QUERY", "after and limit must be non-negative integers");
+      const all = this.milestoneLog.filter((m) => m.seq > after);
+      const page = (limit > 0 ? all.slice(0, limit) : all).map((m) => {
+        const ref = this.loads.get(m.loadId)?.reference;
+        return { ...m, ...(ref ? { reference: ref } : {}) };
+      });
+      return { status: 200, body: { milestones: page, count: page.length } };
+    });
   }
 
   // ---- handlers ---------------------------------------------------------------------------
@@ -232,6 +255,12 @@ export class TmsSimulator extends HttpSimulator {
     const ref = optString(b, "reference", { max: 64 });
     if (ref) load.reference = ref;
     if (isObject(b.carrier)) load.carrier = b.carrier;
+    const level = optString(b, "serviceLevel", { max: 32 });
+    if (level) load.serviceLevel = level;
+    if (b.constraints !== undefined) {
+      if (!isObject(b.constraints)) throw new SimHttpError(400, "INVALID_FIELD", "constraints must be an object");
+      load.constraints = b.constraints;
+    }
     this.loads.set(loadId, load);
     return { status: 201, body: this.loadView(load), headers: { location: `/api/v1/loads/${encodeURIComponent(loadId)}` } };
   }
@@ -279,12 +308,20 @@ export class TmsSimulator extends HttpSimulator {
     if (!(MILESTONE_TYPES as readonly string[]).includes(type)) return this.error(400, "INVALID_FIELD", `type must be one of ${MILESTONE_TYPES.join(", ")}`);
     const dt = reqString(b, "dateTime", { max: 40 });
     if (!ISO_WITH_ZONE.test(dt) || Number.isNaN(Date.parse(dt))) return this.error(400, "INVALID_FIELD", "dateTime must be ISO 8601 with offset");
-    const m: Milestone = { type, dateTime: p44DateTime(Date.parse(dt)), receivedDateTime: p44DateTime(Date.now()) };
+    const m: Milestone = { seq: this.milestoneLog.length + 1, loadId: load.loadId, type, dateTime: p44DateTime(Date.parse(dt)), receivedDateTime: p44DateTime(Date.now()) };
+    const newEta = optIsoDateTime(b, "newEta");
+    if (newEta) m.newEta = newEta;
+    if (b.newDestination !== undefined) {
+      if (!isObject(b.newDestination)) return this.error(400, "INVALID_FIELD", "newDestination must be a location object");
+      m.newDestination = b.newDestination;
+    }
+    if (type === "REROUTED" && !m.newDestination) return this.error(400, "MISSING_FIELD", "REROUTED needs newDestination");
     const stopId = optString(b, "stopId", { max: 64 });
     if (stopId) m.stopId = stopId;
     const description = optString(b, "description", { max: 500 });
     if (description) m.description = description;
     load.milestones.push(m);
+    this.milestoneLog.push(m);
     const next = MILESTONE_STATUS[type];
     if (next) this.advance(load, next);
     load.updatedAt = new Date().toISOString();
@@ -306,7 +343,8 @@ export class TmsSimulator extends HttpSimulator {
           createdDateTime: p44DateTime(Date.parse(load.createdAt)),
           stops: load.stops.map((s) => ({ id: s.stopId, stopNumber: s.sequence, stopType: s.type === "PICKUP" ? "ORIGIN" : "DESTINATION", location: s.location })),
         },
-        events,
+        // The feed's bookkeeping (seq, loadId) is not part of project44's event shape.
+        events: events.map(({ seq: _seq, loadId: _loadId, ...event }) => event),
       },
     };
   }
@@ -453,6 +491,8 @@ export class TmsSimulator extends HttpSimulator {
       updatedAt: l.updatedAt,
       ...(l.reference ? { reference: l.reference } : {}),
       ...(l.carrier ? { carrier: l.carrier } : {}),
+      ...(l.serviceLevel ? { serviceLevel: l.serviceLevel } : {}),
+      ...(l.constraints ? { constraints: l.constraints } : {}),
       stops: l.stops,
       handlingUnits: loaded,
       handlingUnitCount: l.handlingUnits.size,
@@ -495,6 +535,7 @@ export class TmsSimulator extends HttpSimulator {
   protected resetState(): void {
     this.loads.clear();
     this.seenEvents.clear();
+    this.milestoneLog.length = 0;
     this.totals = { accepted: 0, duplicate: 0, rejected: 0, batches: 0 };
   }
 }

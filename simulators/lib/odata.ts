@@ -1,7 +1,9 @@
 /**
  * OData V2 (SAP Gateway) wire details the ERP simulator needs: `{"d":…}` envelopes,
  * `/Date(ms)/`, Edm.Decimal as strings, Edm.Time durations, key predicates and a deliberately
- * tiny `$filter` (only `Field eq 'value'` joined by `and`, which is what our adapters send).
+ * tiny `$filter` (only `Field eq 'value'` joined by `and`, which is what our adapters send, plus
+ * `Field ge|gt datetimeoffset'2026-11-20T10:00:00Z'` for "changed since" polling) and a one-field
+ * `$orderby`.
  */
 import { SimHttpError } from "./validate";
 
@@ -42,6 +44,8 @@ export function parseDecimal(v: unknown): number | null {
 export interface FilterTerm {
   field: string;
   value: string;
+  /** eq compares text; ge/gt compare instants (a datetimeoffset literal against /Date(ms…)/). */
+  op?: "eq" | "ge" | "gt";
 }
 
 /** `$filter=Material eq 'X' and Plant eq '1010'` → terms. Anything else is a 400, as documented. */
@@ -49,6 +53,11 @@ export function parseFilter(filter: string | null): FilterTerm[] {
   if (filter === null || filter.trim() === "") return [];
   const terms: FilterTerm[] = [];
   for (const part of filter.trim().split(/\s+and\s+/i)) {
+    const since = /^\(?\s*([A-Za-z_][A-Za-z0-9_]*)\s+(ge|gt)\s+datetimeoffset'([^']+)'\s*\)?$/i.exec(part.trim());
+    if (since?.[1] && since[2] && since[3] && !Number.isNaN(Date.parse(since[3]))) {
+      terms.push({ field: since[1], value: since[3], op: since[2].toLowerCase() as "ge" | "gt" });
+      continue;
+    }
     const m = /^\(?\s*([A-Za-z_][A-Za-z0-9_]*)\s+eq\s+'((?:[^']|'')*)'\s*\)?$/.exec(part.trim());
     if (!m?.[1] || m[2] === undefined) {
       throw new SimHttpError(400, "FILTER_NOT_SUPPORTED", `$filter "${filter}" is not supported by the simulator: use Field eq 'value' terms joined by and`);
@@ -61,7 +70,25 @@ export function parseFilter(filter: string | null): FilterTerm[] {
 /** Applies $filter, $skip, $top and $inlinecount to rows; returns the V2 collection envelope. */
 export function collection<T extends Record<string, unknown>>(rows: T[], query: URLSearchParams, view: (row: T) => Record<string, unknown>): { d: Record<string, unknown> } {
   const terms = parseFilter(query.get("$filter"));
-  const filtered = rows.filter((r) => terms.every((t) => String(r[t.field] ?? "") === t.value));
+  const matches = (r: T, t: FilterTerm): boolean => {
+    if (!t.op || t.op === "eq") return String(r[t.field] ?? "") === t.value;
+    const at = parseODataDate(r[t.field]);
+    const bound = Date.parse(t.value);
+    return at !== null && (t.op === "ge" ? at >= bound : at > bound);
+  };
+  const filtered = rows.filter((r) => terms.every((t) => matches(r, t)));
+  const orderBy = /^\s*([A-Za-z_][A-Za-z0-9_]*)(?:\s+(asc|desc))?\s*$/i.exec(query.get("$orderby") ?? "");
+  if (query.get("$orderby") !== null && !orderBy) throw new SimHttpError(400, "ORDERBY_NOT_SUPPORTED", "$orderby takes one field, asc or desc");
+  if (orderBy?.[1]) {
+    const field = orderBy[1];
+    const sign = orderBy[2]?.toLowerCase() === "desc" ? -1 : 1;
+    const keyOf = (r: T): number | string => parseODataDate(r[field]) ?? String(r[field] ?? "");
+    filtered.sort((a, b) => {
+      const x = keyOf(a);
+      const y = keyOf(b);
+      return (x < y ? -1 : x > y ? 1 : 0) * sign;
+    });
+  }
   const skip = intParam(query, "$skip") ?? 0;
   const top = intParam(query, "$top");
   const page = filtered.slice(skip, top === undefined ? undefined : skip + top);

@@ -74,7 +74,7 @@ describe("PostgresStore on PostgreSQL", async () => {
         "SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name",
         [schema],
       );
-      assert.deepEqual(tables.rows.map((r) => r.table_name), ["dead_letters", "dedupe", "event_keys", "event_log", "inbox", "meta", "outbox", "rule_state", "sftp_files"]);
+      assert.deepEqual(tables.rows.map((r) => r.table_name), ["dead_letters", "dedupe", "event_keys", "event_log", "inbox", "meta", "outbox", "poll_cursor", "poll_seen", "rule_state", "sftp_files"]);
       assert.equal(a.location.includes(`(schema ${schema})`), true);
       assert.equal(a.kind, "postgres");
     });

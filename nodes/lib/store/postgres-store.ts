@@ -177,6 +177,19 @@ CREATE TABLE IF NOT EXISTS "${s}".dead_letters (
 );
 CREATE INDEX IF NOT EXISTS dead_letters_state ON "${s}".dead_letters (state, id);
 
+-- Polling intake: where each source left off, and every item key it has taken in.
+CREATE TABLE IF NOT EXISTS "${s}".poll_cursor (
+  source     text   PRIMARY KEY,
+  cursor     text   NOT NULL,
+  updated_at bigint NOT NULL
+);
+CREATE TABLE IF NOT EXISTS "${s}".poll_seen (
+  source   text   NOT NULL,
+  key      text   NOT NULL,
+  inbox_id bigint NOT NULL,
+  PRIMARY KEY (source, key)
+);
+
 -- SFTP file ledger: one row per file content taken in (lsync-sftp-in).
 CREATE TABLE IF NOT EXISTS "${s}".sftp_files (
   id        bigserial PRIMARY KEY,
@@ -268,7 +281,7 @@ export class PostgresStore implements LsyncStore {
   readonly owner: string;
   private readonly pool: Pool;
   private readonly leaseMs: number;
-  private readonly t: Record<"meta" | "inbox" | "dedupe" | "outbox" | "deadLetters" | "eventLog" | "eventKeys" | "ruleState", string>;
+  private readonly t: Record<"meta" | "inbox" | "dedupe" | "outbox" | "deadLetters" | "eventLog" | "eventKeys" | "ruleState" | "pollCursor" | "pollSeen", string>;
   private init: Promise<string> | null = null;
   private instance: string | null = null;
   private closed = false;
@@ -291,7 +304,7 @@ export class PostgresStore implements LsyncStore {
     // An idle connection's error (server restart) must not become an uncaught 'error' event.
     this.pool.on("error", (err) => options.onError?.(err));
     const s = `"${this.schema}"`;
-    this.t = { meta: `${s}.meta`, inbox: `${s}.inbox`, dedupe: `${s}.dedupe`, outbox: `${s}.outbox`, deadLetters: `${s}.dead_letters`, eventLog: `${s}.event_log`, eventKeys: `${s}.event_keys`, ruleState: `${s}.rule_state` };
+    this.t = { meta: `${s}.meta`, inbox: `${s}.inbox`, dedupe: `${s}.dedupe`, outbox: `${s}.outbox`, deadLetters: `${s}.dead_letters`, eventLog: `${s}.event_log`, eventKeys: `${s}.event_keys`, ruleState: `${s}.rule_state`, pollCursor: `${s}.poll_cursor`, pollSeen: `${s}.poll_seen` };
   }
 
   /**
@@ -785,6 +798,40 @@ export class PostgresStore implements LsyncStore {
     return rows.map(toAuditEntry);
   }
   // ---- end audit ----
+
+  // ---- polling intake (lsync-poll-in) ------------------------------------------------------
+
+  async takeInPolled(source: string, items: NewInboxItem[], cursor: string): Promise<InboxItem[]> {
+    const now = Date.now();
+    return this.tx(async (c) => {
+      // Two instances polling the same source serialise here, so a page is taken in once.
+      await c.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [`lsync-poll:${this.schema}:${source}`]);
+      const taken: InboxItem[] = [];
+      for (const item of items) {
+        const claimed = await c.query(`INSERT INTO ${this.t.pollSeen} (source, key, inbox_id) VALUES ($1, $2, 0) ON CONFLICT (source, key) DO NOTHING`, [source, item.key]);
+        if ((claimed.rowCount ?? 0) === 0) continue;
+        const props = item.props ?? null;
+        const { rows } = await c.query<{ id: string | number }>(
+          `INSERT INTO ${this.t.inbox} (source, key, topic, payload, props, received_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+          [source, item.key, item.topic, item.payload, props ? JSON.stringify(props) : null, now],
+        );
+        const id = Number(rows[0]!.id);
+        await c.query(`UPDATE ${this.t.pollSeen} SET inbox_id = $1 WHERE source = $2 AND key = $3`, [id, source, item.key]);
+        taken.push({ ...item, source, props, id, receivedAt: now });
+      }
+      await c.query(
+        `INSERT INTO ${this.t.pollCursor} (source, cursor, updated_at) VALUES ($1, $2, $3)
+         ON CONFLICT (source) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at`,
+        [source, cursor, now],
+      );
+      return taken;
+    });
+  }
+
+  async pollCursor(source: string): Promise<string | null> {
+    const { rows } = await this.q<{ cursor: string }>(`SELECT cursor FROM ${this.t.pollCursor} WHERE source = $1`, [source]);
+    return rows[0]?.cursor ?? null;
+  }
 
   async close(): Promise<void> {
     if (this.closed) return;

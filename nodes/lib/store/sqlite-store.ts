@@ -113,6 +113,19 @@ CREATE TABLE IF NOT EXISTS dead_letters (
 );
 CREATE INDEX IF NOT EXISTS dead_letters_state ON dead_letters (state, id);
 
+-- Polling intake: where each source left off, and every item key it has taken in.
+CREATE TABLE IF NOT EXISTS poll_cursor (
+  source     TEXT    PRIMARY KEY,
+  cursor     TEXT    NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS poll_seen (
+  source   TEXT    NOT NULL,
+  key      TEXT    NOT NULL,
+  inbox_id INTEGER NOT NULL,
+  PRIMARY KEY (source, key)
+) WITHOUT ROWID;
+
 -- SFTP file ledger: one row per file content taken in (lsync-sftp-in).
 CREATE TABLE IF NOT EXISTS sftp_files (
   id        INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -530,6 +543,35 @@ export class SqliteStore implements LsyncStore {
     return (rows as AuditRecord[]).map(toAuditEntry);
   }
   // ---- end audit ----
+
+  // ---- polling intake (lsync-poll-in) ------------------------------------------------------
+
+  async takeInPolled(source: string, items: NewInboxItem[], cursor: string): Promise<InboxItem[]> {
+    const now = Date.now();
+    const seen = this.db.prepare("INSERT INTO poll_seen (source, key, inbox_id) VALUES (?, ?, 0) ON CONFLICT (source, key) DO NOTHING");
+    const link = this.db.prepare("UPDATE poll_seen SET inbox_id = ? WHERE source = ? AND key = ?");
+    const moveCursor = this.db.prepare(
+      "INSERT INTO poll_cursor (source, cursor, updated_at) VALUES (?, ?, ?) ON CONFLICT (source) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at",
+    );
+    return this.db.transaction((): InboxItem[] => {
+      const taken: InboxItem[] = [];
+      for (const item of items) {
+        // The key claim decides: an item on two pages, or fetched again after a crash, goes in once.
+        if (seen.run(source, item.key).changes === 0) continue;
+        const props = item.props ?? null;
+        const id = Number(this.stmt.addInbox.run(source, item.key, item.topic, item.payload, props ? JSON.stringify(props) : null, now).lastInsertRowid);
+        link.run(id, source, item.key);
+        taken.push({ ...item, source, props, id, receivedAt: now });
+      }
+      moveCursor.run(source, cursor, now);
+      return taken;
+    })();
+  }
+
+  async pollCursor(source: string): Promise<string | null> {
+    const row = this.db.prepare("SELECT cursor FROM poll_cursor WHERE source = ?").get(source) as { cursor: string } | undefined;
+    return row?.cursor ?? null;
+  }
 
   async close(): Promise<void> {
     if (this.db.open) this.db.close();

@@ -277,6 +277,18 @@ export interface LsyncStore extends EventLogStore {
   recordAudit(entry: NewAuditEntry): Promise<number>;
   /** Newest first; see AuditFilter. */
   listAudit(filter?: AuditFilter): Promise<AuditEntry[]>;
+
+  // ---- polling intake (lsync-poll-in) ------------------------------------------------------
+
+  /**
+   * Takes in one page fetched from a "list since" API: stores the items whose (source, key) was
+   * never taken in before and moves the source's cursor to `cursor`, in one transaction, so a
+   * crash either keeps both or neither (the page is then fetched again). Returns the new items
+   * with their inbox ids, in the order given; an item seen before is left out.
+   */
+  takeInPolled(source: string, items: NewInboxItem[], cursor: string): Promise<InboxItem[]>;
+  /** Where the polling intake `source` left off; null before its first page. */
+  pollCursor(source: string): Promise<string | null>;
 }
 
 // ---------------------------------------------------------------------------------------------
