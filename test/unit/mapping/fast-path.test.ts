@@ -80,6 +80,22 @@ function samples(id: string): Sample[] {
       return [plain(fixture("ups-track-v1.json"))];
     case "p44-event-history":
       return [plain(fixture("p44-ltl-event-history.json"))];
+    case "wms-short-pick": {
+      const confirmation = { id: 41, type: "pick", pickingId: 7, pickingName: "WH/PICK/00007", origin: "1000012", confirmedAt: "2026-11-30T09:12:00.000Z" };
+      const prices = { unitPrices: { "SKU-10023": 1499, "SKU-10045": 399 } };
+      const short = { ...confirmation, lines: [{ sku: "SKU-10023", gtin: GTIN, quantity: 7, ordered: 10 }, { sku: "SKU-10045", gtin: GTIN, quantity: 2, ordered: 2 }] };
+      const none = { ...confirmation, lines: [{ sku: "SKU-10023", gtin: GTIN, quantity: 0, ordered: 3 }] };
+      return [plain(short, prices), plain(short, { ...prices, currency: "USD" }), plain(none, prices), plain({ ...confirmation, origin: false, lines: short.lines.slice(1) }, prices), plain(short)];
+    }
+    case "tms-milestone-exception": {
+      const m = { seq: 12, loadId: "SO-1000012", reference: "1000012", dateTime: "2026-11-30T10:00:00+0100", receivedDateTime: "2026-11-30T10:00:02+0100" };
+      return [
+        plain({ ...m, type: "DELAYED", description: "Weather: road closure A7", newEta: "2026-12-09T16:00:00+01:00" }),
+        plain({ ...m, type: "REROUTED", newDestination: { city: "Lyon", postalCode: "69002", country: "FR" }, newEta: "2026-12-10T12:00:00+01:00" }),
+        plain({ ...m, type: "REROUTED", reference: undefined, newDestination: { city: "Lyon" } }),
+        plain({ ...m, type: "ARRIVED" }),
+      ];
+    }
     default:
       return [];
   }
@@ -113,6 +129,8 @@ const COMPILED = [
   "fedex-track-v1",
   "ups-track-v1",
   "p44-event-history",
+  "wms-short-pick",
+  "tms-milestone-exception",
 ];
 
 /**
@@ -134,6 +152,8 @@ const COMPILED_OPERATIONS = [
   "carrier-track-request",
   "portal-alert",
   "sap-billing-document",
+  "erp-order-exception",
+  "tms-planning-requirement",
 ];
 
 describe("fast path coverage of the shipped profiles", () => {

@@ -145,7 +145,7 @@ describe("WMS operations (Odoo JSON-RPC simulator)", () => {
 
   const pickings = () => (sim.state() as { pickings: Array<{ origin: string; state: string; moves: Array<{ product_uom_qty: number }> }> }).pickings;
 
-  it("creates and confirms a stock.picking per order, in one create for the batch, answered as Shipments", async () => {
+  it("creates, confirms and reserves a stock.picking per order, in one create for the batch, answered as Shipments", async () => {
     const a = order();
     const b = order({ orderId: "1000002", idempotencyKey: "SO|1000002|RELEASED", lines: [{ lineNo: 10, sku: "SKU-10031", quantity: { value: "60", uom: "H87" } }] });
     const batch = batchOf([
@@ -156,7 +156,7 @@ describe("WMS operations (Odoo JSON-RPC simulator)", () => {
     assert.deepEqual(outcomes.map((o) => o.result), ["sent", "sent"]);
     const creates = posts(sim).filter((r) => JSON.stringify(r.body).includes('"create"'));
     assert.equal(creates.length, 1, "one create call for the batch");
-    assert.deepEqual(pickings().map((p) => [p.origin, p.state, p.moves.map((m) => m.product_uom_qty)]), [["1000001", "confirmed", [24, 10]], ["1000002", "confirmed", [60]]]);
+    assert.deepEqual(pickings().map((p) => [p.origin, p.state, p.moves.map((m) => m.product_uom_qty)]), [["1000001", "assigned", [24, 10]], ["1000002", "assigned", [60]]]);
     const [shipmentA] = await answerOf(op, outcomes[0]!);
     assert.ok(shipmentA?.schema === "shipment/1");
     if (shipmentA.schema !== "shipment/1") return;
@@ -301,14 +301,16 @@ describe("portal operation (simulator)", () => {
   });
   after(() => sim.close());
 
-  it("a delay with a new ETA is an ETA change for the order's customer, shown once", async () => {
+  it("a delay with its new ETA is shown to the order's customer once; a re-route with a new ETA is an ETA change", async () => {
     const op = command("PORTAL", "customer-alert");
     const batch = await one(op, exception());
     assert.equal((await op.send(ctx, batch))[0]?.result, "sent");
     assert.equal((await op.send(ctx, await one(op, exception())))[0]?.result, "sent");
     const alerts = (sim.state() as { alerts: Array<Record<string, unknown>> }).alerts;
     assert.equal(alerts.length, 1);
-    assert.deepEqual([alerts[0]!.orderId, alerts[0]!.type, alerts[0]!.severity, alerts[0]!.newEta, alerts[0]!.shipmentId], ["1000001", "ETA_CHANGE", "WARNING", "2026-11-24T16:00:00+01:00", "SHP-1"]);
+    assert.deepEqual([alerts[0]!.orderId, alerts[0]!.type, alerts[0]!.severity, alerts[0]!.newEta, alerts[0]!.shipmentId], ["1000001", "DELAY", "WARNING", "2026-11-24T16:00:00+01:00", "SHP-1"]);
+    assert.doesNotMatch(String(alerts[0]!.message), /[0-9]+\.[0-9]{2}|EUR|USD/, "no money in the customer's message");
+    assert.equal((await mapOut(op.profile, exception({ type: "REROUTE" })) as { type: string }).type, "ETA_CHANGE");
     assert.equal(await mapOut(op.profile, exception({ subjectRefs: [{ type: "SHIPMENT", value: "SHP-1" }] })), undefined, "no order, not the customer's business");
     assert.equal((await mapOut(op.profile, exception({ type: "SHORT_PICK", impact: undefined })) as { type: string }).type, "PARTIAL");
   });

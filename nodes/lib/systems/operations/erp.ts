@@ -96,5 +96,25 @@ export const erpOutboundDelivery: CommandOperation = {
   },
 };
 
+/**
+ * An exception on a sales order (short pick, delay, re-route): logistics status, expected delivery
+ * date and financial exposure. One PATCH per order; a PATCH sets fields, so a resend changes nothing.
+ */
+export const erpOrderException: CommandOperation = {
+  id: "order-exception",
+  system: "ERP",
+  title: "Sales order exception (status, expected delivery, exposure)",
+  profile: "erp-order-exception",
+  maxBatch: 1,
+  defaultBatch: 1,
+  send(ctx, batch) {
+    return sendEach(ctx, batch, (row) => {
+      const body = row.body as { salesOrder?: unknown; patch?: unknown };
+      const order = segment(body.salesOrder, "salesOrder").replace(/'/g, "''");
+      return { method: "PATCH", path: `${SAP}/API_SALES_ORDER_SRV/A_SalesOrder('${order}')`, body: body.patch };
+    });
+  },
+};
+
 /** Every ERP operation, the editor's default first. */
-export const ERP_OPERATIONS: CommandOperation[] = [erpInventoryStatus, erpBillingDocument, erpGoodsIssue, erpOutboundDelivery];
+export const ERP_OPERATIONS: CommandOperation[] = [erpInventoryStatus, erpBillingDocument, erpGoodsIssue, erpOutboundDelivery, erpOrderException];

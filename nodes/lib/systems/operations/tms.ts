@@ -1,4 +1,4 @@
-import { errorCode, failed, segment, sendEach } from "./send";
+import { documentKey, errorCode, failed, segment, sendEach } from "./send";
 import type { CommandOperation, OperationOutcome } from "./types";
 
 export const tmsLoadExecutionUpdate: CommandOperation = {
@@ -76,5 +76,54 @@ export const tmsMilestone: CommandOperation = {
   },
 };
 
+/** The body the tms-planning-requirement profile makes. */
+interface PlanningRequirement {
+  load?: { loadId?: unknown } & Record<string, unknown>;
+  tender?: { carrierScac?: unknown };
+}
+
+/**
+ * An order-based planning requirement (what an ERP hands a TMS before any shipment exists): one
+ * load per sales order with its service level and routing constraints, tendered when a carrier is
+ * known. A load that exists (409 LOAD_EXISTS) and a tender the TMS has moved past (409) both mean
+ * an earlier attempt got through, so a retry after a crash never plans or tenders twice.
+ */
+export const tmsPlanningRequirement: CommandOperation = {
+  id: "planning-requirement",
+  system: "TMS",
+  title: "Planning requirement and tender (from a sales order)",
+  profile: "tms-planning-requirement",
+  maxBatch: 1,
+  defaultBatch: 1,
+  async send(ctx, batch) {
+    const outcomes: OperationOutcome[] = [];
+    for (const row of batch.rows) {
+      const body = row.body as PlanningRequirement;
+      const key = documentKey({ ...batch, rows: [row] });
+      let loadId: string;
+      try {
+        loadId = segment(body.load?.loadId, "load.loadId");
+      } catch (err) {
+        outcomes.push({ row, result: "dead", error: (err as Error).message });
+        continue;
+      }
+      const planned = await ctx.client.call("POST", "/api/v1/loads", body.load, { idempotencyKey: key, correlationId: row.correlationId });
+      const exists = !planned.ok && !planned.retryable && planned.status === 409;
+      if (!planned.ok && !exists) {
+        outcomes.push(...failed([row], planned));
+        continue;
+      }
+      if (!body.tender) {
+        outcomes.push({ row, result: "sent" });
+        continue;
+      }
+      const tendered = await ctx.client.call("POST", `/api/v1/loads/${loadId}/tender`, body.tender, { idempotencyKey: `${key}:tender`, correlationId: row.correlationId });
+      if (tendered.ok || (!tendered.retryable && tendered.status === 409)) outcomes.push({ row, result: "sent" });
+      else outcomes.push(...failed([row], tendered));
+    }
+    return outcomes;
+  },
+};
+
 /** Every TMS operation, the editor's default first. */
-export const TMS_OPERATIONS: CommandOperation[] = [tmsLoadExecutionUpdate, tmsShipmentPlan, tmsTender, tmsMilestone];
+export const TMS_OPERATIONS: CommandOperation[] = [tmsLoadExecutionUpdate, tmsPlanningRequirement, tmsShipmentPlan, tmsTender, tmsMilestone];

@@ -134,6 +134,12 @@ export const wmsFulfillmentInstruction: CommandOperation = {
         ready.forEach((r, i) => ids.set(r.row, newIds[i]!));
         const confirmed = await odoo.execute("stock.picking", "action_confirm", [newIds], {}, `${documentKey(readyBatch)}:confirm`, correlationId);
         if (!confirmed.ok && confirmed.outcome.retryable) return [...outcomes, ...fail(batch.rows.filter((r) => ids.has(r)), confirmed)];
+        // Reserve the stock (Odoo "Check availability") so the pickers see a ready operation;
+        // binding reserve: false leaves that to the warehouse. No stock is no failure: it stays confirmed.
+        if (confirmed.ok && ctx.bindings.reserve !== false) {
+          const reserved = await odoo.execute("stock.picking", "action_assign", [newIds], {}, `${documentKey(readyBatch)}:assign`, correlationId);
+          if (!reserved.ok && reserved.outcome.retryable) return [...outcomes, ...fail(batch.rows.filter((r) => ids.has(r)), reserved)];
+        }
       }
     }
     return outcomes.concat(await answers(odoo, batch.rows.filter((r) => ids.has(r)), ids, correlationId));
