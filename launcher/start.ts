@@ -8,11 +8,13 @@
  * Ctrl-C stops everything cleanly.
  */
 import express from "express";
+import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync, symlinkSync } from "node:fs";
 import http from "node:http";
 import https from "node:https";
 import { createServer, type Server } from "node:net";
 import { join, resolve } from "node:path";
+import { applyCredentialRefs, readCredentialRefs } from "./credential-refs";
 import { syncFlowFile } from "./flow-file";
 
 const packageRoot = resolve(__dirname, "..", "..");
@@ -48,11 +50,32 @@ async function startEmbeddedBroker(port: number): Promise<string> {
   return `mqtt://127.0.0.1:${port}`;
 }
 
+/** Credential references from flows/ into the runtime's credentials file (launcher/credential-refs.ts). */
+function applyCredentials(settings: { userDir: string; flowFile: string; credentialSecret?: unknown }): void {
+  const credFile = join(settings.userDir, settings.flowFile.replace(/\.json$/, "") + "_cred.json");
+  const secret = typeof settings.credentialSecret === "string" ? settings.credentialSecret : "";
+  if (!secret) return log("credential references not applied: settings have no credentialSecret");
+  try {
+    const set = applyCredentialRefs(readCredentialRefs(join(packageRoot, "flows")), credFile, secret);
+    if (set > 0) log(`credential references applied: ${set} field(s) from flows/environments/credentials.json`);
+  } catch (err) {
+    log(`credential references not applied (${(err as Error).message}); set them in the editor`);
+  }
+}
+
 async function startSimulatorsIfWanted(mqttUrl: string): Promise<Record<string, string>> {
   if ((process.env.SIMULATORS ?? "on").toLowerCase() === "off") return {};
   const sims = await import("../simulators/index.js");
   const basePort = Number(process.env.SIMULATOR_BASE_PORT ?? 3101);
-  const started = await sims.startSimulators({ host: "127.0.0.1", basePort });
+  // The embedded Odoo stand-in has a login of its own; the WMS endpoint's credentials are the
+  // references ${WMS_USER}/${WMS_PASSWORD} (flows/environments/credentials.json), set to it here
+  // unless the environment names a real WMS user.
+  if (!process.env.WMS_USER) {
+    process.env.WMS_USER = "lsync";
+    process.env.WMS_PASSWORD = randomBytes(12).toString("base64url");
+  }
+  const wms = { login: process.env.WMS_USER, password: process.env.WMS_PASSWORD ?? "" };
+  const started = await sims.startSimulators({ host: "127.0.0.1", basePort, options: { wms } });
   running.push({ name: "simulators", stop: () => sims.stopSimulators() });
   const urls: Record<string, string> = {};
   for (const [name, sim] of Object.entries(started)) urls[name] = (sim as { url: string }).url;
@@ -115,6 +138,7 @@ async function main(): Promise<void> {
   mkdirSync(settings.userDir, { recursive: true });
   linkPackageInto(settings.userDir);
   const decision = syncFlowFile(join(packageRoot, "flows"), join(settings.userDir, settings.flowFile));
+  if (decision === "created" || decision === "updated") applyCredentials(settings);
   log(
     {
       created: "flow file built from flows/",

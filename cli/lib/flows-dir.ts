@@ -12,7 +12,6 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
-
   assembleFlows,
   formatFlowFile,
   readFlowFile,
@@ -22,22 +21,9 @@ import {
   type FlowNode,
 } from "../../launcher/flow-file";
 
-export type CredentialRefs = Record<string, Record<string, string>>;
+import { readCredentialRefs, type CredentialRefs } from "../../launcher/credential-refs";
 
-export const CREDENTIALS_FILE = join("environments", "credentials.json");
-
-export function readCredentialRefs(flowsDir: string): CredentialRefs {
-  const path = join(flowsDir, CREDENTIALS_FILE);
-  if (!existsSync(path)) return {};
-  const parsed = JSON.parse(readFileSync(path, "utf8")) as unknown;
-  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
-    throw new Error(`${path} must hold an object: { "<node id>": { "<credential field>": "\${VAR}" } }`);
-  }
-  for (const [id, fields] of Object.entries(parsed as Record<string, unknown>)) {
-    if (!fields || typeof fields !== "object" || Array.isArray(fields)) throw new Error(`${path}: "${id}" must map credential fields to "\${VAR}" references`);
-  }
-  return parsed as CredentialRefs;
-}
+export { CREDENTIALS_FILE, readCredentialRefs, type CredentialRefs } from "../../launcher/credential-refs";
 
 export interface LocalFlows {
   nodes: FlowNode[];

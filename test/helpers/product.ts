@@ -23,6 +23,12 @@ export interface RunningProduct {
   process: ChildProcess;
 }
 
+/**
+ * The embedded WMS's login in tests (the launcher makes one up otherwise): the drivers that play
+ * the warehouse staff in the Odoo stand-in sign in with it.
+ */
+export const TEST_WMS_LOGIN = { db: "logistics", uid: 2, user: "lsync", password: "e2e-wms-password" } as const;
+
 export async function freePort(): Promise<number> {
   return new Promise((ok, fail) => {
     const server = createServer();
@@ -53,6 +59,8 @@ export async function startProduct(env: Record<string, string> = {}, dataDir?: s
       SCANNER_RATE: "0",
       LSYNC_DATA_DIR: dir,
       LOG_LEVEL: "info",
+      WMS_USER: TEST_WMS_LOGIN.user,
+      WMS_PASSWORD: TEST_WMS_LOGIN.password,
       ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],

@@ -75,7 +75,9 @@ describe("lsync-flows: dev to prod", { timeout: 300_000 }, () => {
     flowsDir = join(root, "flows");
     cpSync(join(REPO, "flows"), flowsDir, { recursive: true });
     // The TMS endpoint authenticates with a key: a credential that travels as ${TMS_API_KEY}.
-    writeFileSync(join(flowsDir, "environments", "credentials.json"), `${JSON.stringify({ [TMS_ENDPOINT]: { apiKey: "${TMS_API_KEY}" } }, null, 4)}\n`);
+    const credentialsFile = join(flowsDir, "environments", "credentials.json");
+    const shipped = JSON.parse(readFileSync(credentialsFile, "utf8")) as Record<string, unknown>;
+    writeFileSync(credentialsFile, `${JSON.stringify({ ...shipped, [TMS_ENDPOINT]: { apiKey: "${TMS_API_KEY}" } }, null, 4)}\n`);
     appendFileSync(join(flowsDir, "environments", "prod.env"), "TMS_API_KEY=${PROD_TMS_API_KEY}\n");
     appendFileSync(join(flowsDir, "environments", "dev.env"), "TMS_API_KEY=\n");
 
@@ -105,6 +107,8 @@ describe("lsync-flows: dev to prod", { timeout: 300_000 }, () => {
       PROD_CARRIER_URL: sims.carrier.url,
       PROD_PORTAL_URL: sims.portal.url,
       PROD_TMS_API_KEY: PROD_TMS_KEY,
+      PROD_WMS_USER: "admin",
+      PROD_WMS_PASSWORD: "admin",
       PROD_USERS_FILE: join(root, "prod-users"),
     });
     writeFileSync(join(root, "prod-users"), `deployer:admin:${bcrypt.hashSync(ADMIN_PASSWORD, 4)}\n`);
@@ -140,7 +144,7 @@ describe("lsync-flows: dev to prod", { timeout: 300_000 }, () => {
 
     assert.equal(await pull({ url: dev.editorUrl, dir: flowsDir }, print), 0);
     const report = output();
-    assert.deepEqual(readdirSync(flowsDir).filter((f) => f.endsWith(".json")).sort(), ["config.json", "warehouse-to-transport.json"], report);
+    assert.deepEqual(readdirSync(flowsDir).filter((f) => f.endsWith(".json")).sort(), ["config.json", "exception-management.json", "order-to-ship.json", "warehouse-to-transport.json"], report);
     const tab = readFlowFile(join(flowsDir, "warehouse-to-transport.json"));
     const tms = tab.find((n) => n.id === TMS_NODE)!;
     assert.equal(tms.name, "TMS: load execution (batched 100)");
