@@ -173,7 +173,7 @@ describe("editor in Chromium", { skip, timeout: 180_000 }, () => {
       await page.evaluate((t) => {
         const RED = (window as unknown as {
           RED: {
-            nodes: { filterNodes: (f: { type: string }) => unknown[]; eachConfig: (cb: (c: { id: string; type: string }) => void) => void };
+            nodes: { node: (id: string) => unknown; eachConfig: (cb: (c: { id: string; type: string }) => void) => void };
             view: { importNodes: (n: unknown[]) => void };
             workspaces: { active: () => string };
             editor: { edit: (n: unknown) => void };
@@ -184,7 +184,8 @@ describe("editor in Chromium", { skip, timeout: 180_000 }, () => {
           if (c.type === "lsync-store") store ??= c.id;
         });
         RED.view.importNodes([{ id: `rules-${t}`, type: t, x: 300, y: 500, z: RED.workspaces.active(), wires: [], store }]);
-        RED.editor.edit(RED.nodes.filterNodes({ type: t })[0]);
+        // By id: the shipped flows hold nodes of these types too (with their own tables).
+        RED.editor.edit(RED.nodes.node(`rules-${t}`));
       }, type);
       await page.waitForSelector("#node-dialog-ok", { state: "visible" });
       await page.waitForTimeout(500);
@@ -192,8 +193,8 @@ describe("editor in Chromium", { skip, timeout: 180_000 }, () => {
       await page.waitForTimeout(400);
       const saved = await page.evaluate(
         ([t, prop]) => {
-          const RED = (window as unknown as { RED: { nodes: { filterNodes: (f: { type: string }) => Array<Record<string, unknown>> } } }).RED;
-          const node = RED.nodes.filterNodes({ type: t! })[0]!;
+          const RED = (window as unknown as { RED: { nodes: { node: (id: string) => Record<string, unknown> } } }).RED;
+          const node = RED.nodes.node(`rules-${t!}`);
           return { value: node[prop!], valid: node.valid, errors: node.validationErrors };
         },
         [type, property],

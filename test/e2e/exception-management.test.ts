@@ -1,0 +1,118 @@
+/**
+ * Scenario 4 end to end, as `npm start` runs it: an order released in the ERP reaches the WMS
+ * and TMS (scenario 1), then a short pick in the WMS, a delay and a re-route in the TMS each update
+ * the sales order in the ERP (logistics status, expected delivery date, financial exposure) and
+ * alert the customer through the portal, once each. A full pick raises nothing. Expected values
+ * are computed here from what the test did and the catalog's prices.
+ */
+import assert from "node:assert/strict";
+import mqtt from "mqtt";
+import { after, before, describe, it } from "node:test";
+import { CATALOG } from "../../simulators/lib/catalog";
+import { startProduct, waitFor, type RunningProduct } from "../helpers/product";
+import { alertsOf, confirmPick, enterOrder, loadsOf, milestone, pickingsOf, readOrder, type Alert } from "./scenario-drivers";
+
+const day = (iso: string) => `/Date(${Math.floor(Date.parse(iso) / 86_400_000) * 86_400_000})/`;
+
+describe("exception management, end to end", { timeout: 240_000 }, () => {
+  let product: RunningProduct;
+  let erp: string, wms: string, tms: string, portal: string;
+  let order: string, fullOrder: string;
+  // What reached the teams' queues (MQTT exceptions/<team>), as the teams' tools would see it.
+  const queued: Array<{ topic: string; type: string; exceptionId: string }> = [];
+  let watcher: mqtt.MqttClient;
+  const alerts = (n: number, what: string) => waitFor(() => alertsOf(portal, order), (a) => a.length >= n, 60_000, what);
+
+  before(async () => {
+    product = await startProduct();
+    ({ erp, wms, tms, portal } = product.simulators as Record<"erp" | "wms" | "tms" | "portal", string>);
+    watcher = await mqtt.connectAsync(product.mqttUrl, { protocolVersion: 4 });
+    await watcher.subscribeAsync("exceptions/#", { qos: 1 });
+    watcher.on("message", (topic, payload) => {
+      const msg = JSON.parse(payload.toString()) as { type: string; exceptionId: string };
+      queued.push({ topic, type: msg.type, exceptionId: msg.exceptionId });
+    });
+    order = await enterOrder(erp, "17100001", [["SKU-10023", 10], ["SKU-10045", 4]], true);
+    fullOrder = await enterOrder(erp, "17100001", [["SKU-10031", 6]], true);
+    // Scenario 1 hands both orders to the WMS and TMS first.
+    for (const o of [order, fullOrder]) {
+      await waitFor(() => pickingsOf(wms, o), (p) => p[0]?.state === "assigned", 60_000, `the pick of ${o}`);
+      await waitFor(() => loadsOf(tms, o), (l) => l.length === 1, 60_000, `the load of ${o}`);
+    }
+  });
+
+  after(async () => {
+    await watcher?.endAsync();
+    const code = await product?.stop("SIGINT");
+    assert.equal(code, 0, `Ctrl-C stops the product cleanly:\n${product?.output().slice(-2000)}`);
+  });
+
+  it("a short pick marks the order, records the exposure and alerts the customer of the partial delivery", async () => {
+    const [picking] = await pickingsOf(wms, order);
+    // 7 of 10 espresso beans found; the cups complete.
+    await confirmPick(wms, picking!, (m) => (m.product_id[1].includes("SKU-10023") ? 7 : m.product_uom_qty));
+    const [partial] = await alerts(1, "the short-pick alert");
+    assert.equal(partial!.type, "PARTIAL");
+    assert.equal(partial!.severity, "WARNING");
+    assert.match(partial!.message, /SKU-10023 x 7 of SKU-10023 x 10/);
+    const sap = await waitFor(() => readOrder(erp, order), (o) => o.YY1_LogisticsStatus_SDH === "SHORT_PICK", 30_000, "the ERP order marked");
+    const price = CATALOG.find((c) => c.sku === "SKU-10023")!.unitPriceMinor;
+    assert.equal(sap.YY1_ExposureAmount_SDH, ((3 * price) / 100).toFixed(2), "exposure = 3 missing x unit price");
+    assert.equal(sap.YY1_ExposureCurrency_SDH, "EUR");
+  });
+
+  it("a full pick raises nothing", async () => {
+    const [picking] = await pickingsOf(wms, fullOrder);
+    await confirmPick(wms, picking!, (m) => m.product_uom_qty);
+    // A short pick confirmed after the full one: once its alert is there, the feed was read past the full pick.
+    const probe = await enterOrder(erp, "17100001", [["SKU-10024", 2]], true);
+    const [probePick] = await waitFor(() => pickingsOf(wms, probe), (p) => p[0]?.state === "assigned", 60_000, "a probe pick");
+    await confirmPick(wms, probePick!, () => 1);
+    await waitFor(() => alertsOf(portal, probe), (a) => a.length === 1, 60_000, "the probe's short-pick alert");
+    assert.deepEqual(await alertsOf(portal, fullOrder), [], "no alert for the order picked in full");
+    assert.equal((await readOrder(erp, fullOrder)).YY1_LogisticsStatus_SDH, "");
+  });
+
+  it("a delay moves the expected delivery date and alerts the customer with the new ETA", async () => {
+    const newEta = "2026-12-09T16:00:00+01:00";
+    await milestone(tms, `SO-${order}`, { type: "DELAYED", description: "Weather: road closure A7", newEta });
+    const list = await alerts(2, "the delay alert");
+    const delay = list.find((a) => a.type === "DELAY")!;
+    assert.equal(delay.newEta, newEta);
+    assert.equal(delay.shipmentId, `SO-${order}`);
+    const sap = await waitFor(() => readOrder(erp, order), (o) => o.YY1_LogisticsStatus_SDH === "DELAY", 30_000, "the ERP order delayed");
+    assert.equal(sap.YY1_ExpectedDeliveryDate_SDH, day(newEta));
+    assert.equal(sap.YY1_ExposureCurrency_SDH, "EUR", "the exposure of the short pick stays");
+  });
+
+  it("a re-route moves the expected delivery date again and tells the customer the new ETA and destination", async () => {
+    const newEta = "2026-12-10T12:00:00+01:00";
+    await milestone(tms, `SO-${order}`, { type: "REROUTED", newDestination: { city: "Lyon", postalCode: "69002", country: "FR" }, newEta });
+    const list = await alerts(3, "the re-route alert");
+    const reroute = list.find((a) => a.type === "ETA_CHANGE")!;
+    assert.equal(reroute.newEta, newEta);
+    assert.match(reroute.message, /Lyon, 69002, FR/);
+    const sap = await waitFor(() => readOrder(erp, order), (o) => o.YY1_LogisticsStatus_SDH === "REROUTE", 30_000, "the ERP order re-routed");
+    assert.equal(sap.YY1_ExpectedDeliveryDate_SDH, day(newEta));
+  });
+
+  it("operational issues reached the logistics queue and the exposure finance's, once each", async () => {
+    const ours = () => queued.filter((q) => q.exceptionId.startsWith("WMS|SHORT_PICK|") || q.exceptionId.startsWith("TMS|MILESTONE|"));
+    await waitFor(async () => ours().length, (n) => n >= 6, 30_000, "the queued exceptions");
+    const shortPicks = ours().filter((q) => q.type === "SHORT_PICK");
+    // Two short picks (the order and the probe order) to logistics and, with their exposure, to finance.
+    assert.deepEqual(shortPicks.map((q) => q.topic).sort(), ["exceptions/finance", "exceptions/finance", "exceptions/logistics", "exceptions/logistics"]);
+    assert.deepEqual(ours().filter((q) => q.type !== "SHORT_PICK").map((q) => [q.topic, q.type]), [["exceptions/logistics", "DELAY"], ["exceptions/logistics", "REROUTE"]]);
+    assert.equal(ours().filter((q) => q.topic.endsWith("/escalated")).length, 0, "nothing overdue yet");
+  });
+
+  it("each exception reached the customer exactly once, and the WMS and TMS kept their own state", async () => {
+    const list: Alert[] = await alertsOf(portal, order);
+    assert.deepEqual(list.map((a) => a.type), ["PARTIAL", "DELAY", "ETA_CHANGE"]);
+    assert.equal(new Set(list.map((a) => a.alertId)).size, 3);
+    const [picking] = await pickingsOf(wms, order);
+    assert.deepEqual(picking!.moves.map((m) => m.quantity), [7, 4]);
+    const [load] = await loadsOf(tms, order);
+    assert.equal(load!.status, "TENDERED");
+  });
+});
