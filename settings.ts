@@ -112,6 +112,12 @@ const settings = {
     enabled: process.env.LSYNC_EVENT_LOG?.trim().toLowerCase() !== "off",
     retentionDays: Number(process.env.LSYNC_EVENT_LOG_DAYS?.trim() || 30),
   },
+  // Store retention: settled inbox/outbox rows kept LSYNC_RETENTION_DAYS (default 30), the file
+  // ledger LSYNC_LEDGER_DAYS (default 400); 0 = forever. Swept hourly by the store config node.
+  lsyncRetention: {
+    settledDays: Number(process.env.LSYNC_RETENTION_DAYS?.trim() || 30),
+    ledgerDays: Number(process.env.LSYNC_LEDGER_DAYS?.trim() || 400),
+  },
   exportGlobalContextKeys: false,
   // No consent prompt and no calls out to check for Node-RED updates: the editor must work on a
   // closed network, and the product pins its Node-RED version.

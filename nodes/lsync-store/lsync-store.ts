@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { configValue, type Node, type NodeAPI, type NodeDef } from "../lib/red";
 import { eventLogSettings, registerEventLogStore } from "../lib/events/event-log";
 import { registerCredentials } from "../lib/security/redact";
+import { retentionSettings, startRetention } from "../lib/store/retention";
 import { acquireStore, PostgresStore, redactUrl, releaseStore, type LsyncStore, type StoreConfig } from "../lib/store";
 
 export interface StoreNodeDef extends NodeDef {
@@ -101,7 +102,18 @@ export default function register(RED: NodeAPI): void {
     const unregisterEventLog = logSettings.enabled
       ? registerEventLogStore(this.id, node.store, logSettings, (err) => this.warn(`event log: ${err.message}`))
       : async () => undefined;
+    // Retention (settings: lsyncRetention): settled rows, the file ledger and expired dedupe keys, hourly.
+    const retention = retentionSettings((RED.settings as unknown as { lsyncRetention?: unknown }).lsyncRetention);
+    const stopRetention = startRetention(
+      node.store,
+      retention,
+      (n) => {
+        if (n.inbox + n.outbox + n.fileLedger + n.dedupe > 0) this.log(`retention: removed ${n.inbox} settled inbox, ${n.outbox} finished outbox, ${n.fileLedger} file-ledger and ${n.dedupe} expired dedupe rows`);
+      },
+      (err) => this.warn(`retention sweep failed: ${err.message}`),
+    );
     this.on("close", (_removed: boolean, done: () => void) => {
+      stopRetention();
       unregisterEventLog()
         .then(() => releaseStore(node.store))
         .then(done, (err: Error) => {

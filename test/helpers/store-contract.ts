@@ -293,6 +293,32 @@ export function storeContract<S extends ContractStore>(factory: StoreFactory<S>)
     });
   });
 
+  describe(`${name} retention`, () => {
+    it("purgeSettled removes settled inbox items, finished outbox rows and old ledger entries; pending ones stay", async () => {
+      const { store } = await fresh();
+      const [settled, pending] = await store.addToInbox([item("settled"), item("pending")]);
+      await store.enqueueOutbox([row("SENT"), row("DEAD"), row("WAITING")], [settled!]);
+      const batch = await store.claimOutboxBatch("tms-1", 10);
+      const byKey = new Map(batch!.rows.map((r) => [r.idempotencyKey, r.id]));
+      await store.markOutboxSent([byKey.get("SENT")!]);
+      await store.markOutboxDead([byKey.get("DEAD")!], "refused");
+      await store.markOutboxRetry([byKey.get("WAITING")!], Date.now(), "later");
+      await store.takeInFile({ scope: "sftp-in-1", name: "a.edi", sha256: "cc" }, []);
+
+      const before = Date.now() - 60_000;
+      assert.deepEqual(await store.purgeSettled({ settledBefore: before, ledgerBefore: before }), { inbox: 0, outbox: 0, fileLedger: 0 }, "nothing is old yet");
+      await sleep(5);
+      const now = Date.now() + 1;
+      assert.deepEqual(await store.purgeSettled({ settledBefore: now, ledgerBefore: before }), { inbox: 1, outbox: 2, fileLedger: 0 });
+      assert.deepEqual((await store.pendingInbox("intake-1", 10)).map((p) => p.id), [pending], "the pending item stays");
+      assert.equal((await store.outboxByKey("tms-1", "WAITING"))?.state, "pending", "the row still to deliver stays");
+      assert.equal(await store.outboxByKey("tms-1", "SENT"), null);
+      assert.notEqual(await store.fileByHash("sftp-in-1", "cc"), null, "the ledger has its own cutoff");
+      assert.deepEqual(await store.purgeSettled({ settledBefore: now, ledgerBefore: now }), { inbox: 0, outbox: 0, fileLedger: 1 });
+      assert.equal(await store.fileByHash("sftp-in-1", "cc"), null);
+    });
+  });
+
   // ---- Event log (visibility, issue #7) -----------------------------------------------------
   describe(`${name} event log`, () => {
     const entry = (at: number, name: string, correlationId: string | null, keys: Array<[BusinessKeyType, string]>, extra: Partial<NewEventLogEntry> = {}): NewEventLogEntry => ({

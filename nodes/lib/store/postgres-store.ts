@@ -19,6 +19,8 @@ import type {
   RuleState,
   SettleOutcome,
   StoreCounts,
+  PurgeCounts,
+  RetentionCutoffs,
   EventLogEntry,
   EventLogFilter,
   NewEventLogEntry,
@@ -474,6 +476,14 @@ export class PostgresStore implements LsyncStore {
 
   async purgeDedupe(now = Date.now()): Promise<number> {
     return (await this.q(`DELETE FROM ${this.t.dedupe} WHERE expires_at <= $1`, [now])).rowCount;
+  }
+
+  async purgeSettled(cutoffs: RetentionCutoffs): Promise<PurgeCounts> {
+    return this.tx(async (c) => ({
+      inbox: (await c.query(`DELETE FROM ${this.t.inbox} WHERE state <> 'pending' AND settled_at < $1`, [cutoffs.settledBefore])).rowCount ?? 0,
+      outbox: (await c.query(`DELETE FROM ${this.t.outbox} WHERE state IN ('sent', 'dead') AND done_at < $1`, [cutoffs.settledBefore])).rowCount ?? 0,
+      fileLedger: (await c.query(`DELETE FROM ${this.sftpFiles} WHERE taken_at < $1`, [cutoffs.ledgerBefore])).rowCount ?? 0,
+    }));
   }
 
   async enqueueOutbox(rows: NewOutboxRow[], settle: number[] = []): Promise<void> {

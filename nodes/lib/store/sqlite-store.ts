@@ -20,6 +20,8 @@ import type {
   RuleState,
   SettleOutcome,
   StoreCounts,
+  PurgeCounts,
+  RetentionCutoffs,
   EventLogEntry,
   EventLogFilter,
   NewEventLogEntry,
@@ -340,6 +342,14 @@ export class SqliteStore implements LsyncStore {
 
   async purgeDedupe(now = Date.now()): Promise<number> {
     return this.stmt.dedupePurge.run(now).changes;
+  }
+
+  async purgeSettled(cutoffs: RetentionCutoffs): Promise<PurgeCounts> {
+    return this.db.transaction((): PurgeCounts => ({
+      inbox: this.db.prepare("DELETE FROM inbox WHERE state <> 'pending' AND settled_at < ?").run(cutoffs.settledBefore).changes,
+      outbox: this.db.prepare("DELETE FROM outbox WHERE state IN ('sent', 'dead') AND done_at < ?").run(cutoffs.settledBefore).changes,
+      fileLedger: this.db.prepare("DELETE FROM sftp_files WHERE taken_at < ?").run(cutoffs.ledgerBefore).changes,
+    }))();
   }
 
   async enqueueOutbox(rows: NewOutboxRow[], settle: number[] = []): Promise<void> {

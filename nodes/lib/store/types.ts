@@ -200,6 +200,19 @@ export interface AuditFilter {
 
 // ---- end audit ----
 
+export interface RetentionCutoffs {
+  /** Epoch ms: settled inbox items and finished outbox rows older than this go. */
+  settledBefore: number;
+  /** Epoch ms: file-ledger entries older than this go. */
+  ledgerBefore: number;
+}
+
+export interface PurgeCounts {
+  inbox: number;
+  outbox: number;
+  fileLedger: number;
+}
+
 export interface LsyncStore extends EventLogStore {
   readonly kind: "sqlite" | "postgres";
   readonly location: string;
@@ -216,6 +229,14 @@ export interface LsyncStore extends EventLogStore {
    */
   claimDedupe(scope: string, key: string, ttlMs: number, ref: string): Promise<DedupeClaim>;
   purgeDedupe(now?: number): Promise<number>;
+
+  /**
+   * Retention: removes what no restart or resend needs any more — inbox items settled before
+   * `settledBefore`, outbox rows delivered or dead before it, and file-ledger entries taken in
+   * before `ledgerBefore` (after that, the same file content would be taken in again). Pending
+   * items and rows are never touched. See nodes/lib/store/retention.ts for who calls it.
+   */
+  purgeSettled(cutoffs: RetentionCutoffs): Promise<PurgeCounts>;
 
   /**
    * Records outbound calls and, in the same transaction, settles the intake items they came from,
