@@ -146,9 +146,12 @@ describe("the shipped flows/", () => {
 
   it("every store/broker/endpoint reference resolves to a config node of the right type", () => {
     const expected: Record<string, string> = { store: "lsync-store", broker: "lsync-broker", endpoint: "lsync-endpoint" };
+    // Core MQTT nodes (a team queue published with mqtt out) use the core broker config node.
+    const core: Record<string, string> = { ...expected, broker: "mqtt-broker" };
     let refs = 0;
     for (const x of nodes) {
-      for (const [field, type] of Object.entries(expected)) {
+      if (x.type === "mqtt-broker") continue; // its `broker` is the URL
+      for (const [field, type] of Object.entries(x.type === "mqtt in" || x.type === "mqtt out" ? core : expected)) {
         const ref = x[field];
         if (ref === undefined || ref === "") continue;
         refs++;
