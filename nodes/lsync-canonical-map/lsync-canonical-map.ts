@@ -1,4 +1,5 @@
 import { canonicalValidator, describeErrors, parseSchemaRef, type SchemaRef } from "../lib/canonical/validator";
+import { resolveOccurredAt } from "../lib/canonical/zoned-time";
 import { InputError } from "../lib/errors";
 import { intakeRefOf, splitIntake } from "../lib/intake/settlement";
 import { parseBindings } from "../lib/mapping/bindings";
@@ -65,7 +66,8 @@ export default function register(RED: NodeAPI): void {
           if (result === undefined) throw new InputError("mapping produced nothing for this message", { rule: "mapping" });
           // A profile may turn one vendor document into several objects (a tracking response with
           // many scans): each becomes its own message, all validated before any is sent.
-          const objects = Array.isArray(result) ? (result as unknown[]) : [result];
+          // Sources with wall-clock time only: occurredAt from localDateTime + timeZone.
+          const objects = (Array.isArray(result) ? (result as unknown[]) : [result]).map(resolveOccurredAt);
           if (validate) {
             objects.forEach((object, i) => {
               const verdict = validator.validate(object, compiled.target ?? undefined);
@@ -126,9 +128,9 @@ export default function register(RED: NodeAPI): void {
     compiled.mapper
       .map(body.sample, { topic: body.topic ?? "", props: body.props ?? null, bindings })
       .then((result) => {
-        const objects = Array.isArray(result) ? (result as unknown[]) : [result];
+        const objects = (Array.isArray(result) ? (result as unknown[]) : [result]).map(resolveOccurredAt);
         const verdicts = objects.map((o) => canonicalValidator().validate(o, compiled.target ?? undefined));
-        res.json({ ok: verdicts.every((v) => v.ok), result, validation: verdicts });
+        res.json({ ok: verdicts.every((v) => v.ok), result: Array.isArray(result) ? objects : objects[0], validation: verdicts });
       })
       .catch((err: Error) => res.json({ ok: false, stage: "map", error: err.message }));
   });

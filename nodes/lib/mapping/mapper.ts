@@ -1,5 +1,6 @@
 import jsonata from "jsonata";
 import { InputError } from "../errors";
+import { zonedTimeForJsonata } from "../canonical/zoned-time";
 import { parseElementString } from "../gs1";
 import type { Node } from "./fast/ast";
 import { captureNatives, compileFast, type Natives, type Registered } from "./fast";
@@ -46,7 +47,11 @@ function gs1ForJsonata(raw: unknown): Record<string, unknown> | undefined {
 }
 
 /** The functions a mapping may call besides JSONata's own, on both engines. */
-export const REGISTERED: readonly Registered[] = [{ name: "gs1", implementation: gs1ForJsonata, signature: "<s-:o>" }];
+export const REGISTERED: readonly Registered[] = [
+  { name: "gs1", implementation: gs1ForJsonata, signature: "<s-:o>" },
+  // $zonedTime("2026-03-29T10:00:00", "Europe/Berlin") -> "2026-03-29T10:00:00+02:00" (nodes/lib/canonical/zoned-time.ts)
+  { name: "zonedTime", implementation: zonedTimeForJsonata, signature: "<s-s:s>" },
+];
 
 let natives: Natives | undefined;
 let nativesLoading: Promise<Natives> | undefined;
@@ -59,7 +64,7 @@ export function fastNatives(): Promise<Natives> {
 
 /**
  * Compiles a JSONata mapping once (the expensive part) and evaluates it per message with the
- * bindings every profile may use: $topic, $topicParts, $props, $receivedAt and $gs1().
+ * bindings every profile may use: $topic, $topicParts, $props, $receivedAt, $gs1() and $zonedTime().
  * Uses the `jsonata` package (>= 2.1), not Node-RED's bundled copy, whose 2.0.6 misreads compact
  * date pictures.
  */

@@ -80,6 +80,20 @@ describe("lsync-canonical-map", () => {
     assert.deepEqual(JSON.parse(JSON.stringify(out[0]!.data)), { seq: 5, site: "DC9" });
   });
 
+  it("an object with wall-clock time only gets occurredAt from its localDateTime and timeZone; a bad zone is caught", async () => {
+    await helper.load(
+      [mapNode],
+      flow({ profile: "custom", expression: '{"localDateTime": t, "timeZone": z}', inputFormat: "json", target: "", validate: false }),
+    );
+    const out = collect("out");
+    const caught = collect("caught");
+    getNode("map").receive({ payload: { t: "2026-10-25T02:30:00", z: "Europe/Berlin" } } as Msg);
+    getNode("map").receive({ payload: { t: "2026-10-25T02:30:00", z: "Europe/Nowhere" } } as Msg);
+    await waitFor("one mapped, one caught", () => out.length === 1 && caught.length === 1);
+    assert.equal((out[0]!.payload as { occurredAt?: string }).occurredAt, "2026-10-25T02:30:00+02:00", "the first of the repeated hour");
+    assert.match(String((caught[0]!.error as { message?: string }).message), /timeZone "Europe\/Nowhere" is not an IANA time zone/);
+  });
+
   it("a document mapped to several objects sends each with its share of the intake item", async () => {
     await helper.load(
       [mapNode],

@@ -193,7 +193,7 @@ const OVERRIDES: Record<(typeof OVERRIDDEN)[number], SyncNative> = { contains, m
 /** A registered function (such as $gs1) to expose on the fast path as jsonata's registerFunction would. */
 export interface Registered {
   name: string;
-  implementation: (raw: never) => unknown;
+  implementation: (...args: never[]) => unknown;
   signature?: string;
 }
 
