@@ -9,7 +9,9 @@
  * mean over every observation (Σ mean·count ÷ Σ count: the one statistic that pools exactly
  * across sites or sources; medians and p90s per scope are in the detail table), rates pool their
  * numerators and denominators across scopes, accrual accuracy shows the lowest of its currencies
- * (amounts in different currencies are never added). No data is `null`, never 0.
+ * (amounts in different currencies are never added). No data is `null`, never 0. No money amount
+ * leaves here: the dashboard is served under the HTTP node root, outside the editor's finance
+ * permission (lsync-finance.read).
  */
 import type { InventoryMovement, InvoiceEvent, Order } from "../../../canonical/types.generated";
 import type { EventLogEntry } from "../store";
@@ -148,7 +150,7 @@ export function kpiRows(kpis: Kpis): KpiRow[] {
         break;
       case "freightAccrualAccuracy":
         for (const [currency, a] of Object.entries(value as Record<string, AccrualAccuracy>)) {
-          rows.push({ kpi: name, scope: currency, figure: `accrued ${a.accruedMinor} / invoiced ${a.actualMinor} minor units · MAPE ${round2(a.mape * 100)} %`, value: round2(a.accuracy * 100), unit });
+          rows.push({ kpi: name, scope: currency, figure: `${plural(a.shipments, "shipment")} invoiced · MAPE ${round2(a.mape * 100)} %`, value: round2(a.accuracy * 100), unit });
         }
         break;
       case "inventorySyncAccuracy":
