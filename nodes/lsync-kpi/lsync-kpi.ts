@@ -92,8 +92,9 @@ export default function register(RED: NodeAPI): void {
       intervalS > 0
         ? setInterval(() => {
             compute((m) => node.send(m as NodeMessageInFlow)).catch((err: unknown) => {
-              node.status({ fill: "red", shape: "ring", text: "computation failed" });
-              node.error(`KPI computation failed: ${errorMessage(err)}`);
+              node.status({ fill: "red", shape: "ring", text: errorMessage(err).slice(0, 60) });
+              // With a message, so a Catch node on the tab sees a timer run's failure too.
+              node.error(`KPI computation failed: ${errorMessage(err)}`, { _msgid: RED.util.generateId(), topic: "lsync-kpi/timer" });
             });
           }, intervalS * 1000)
         : null;

@@ -118,6 +118,27 @@ describe("lsync-kpi node", () => {
     assert.equal(byTopic(figures.slice(0, 11))["Manual touches"]!.payload, 1);
   });
 
+  it("takes the window from an env variable, and a timer run's failure reaches the Catch node too", async () => {
+    process.env.LSYNC_TEST_KPI_WINDOW = "48";
+    await helper.load([storeNode, kpiNode], flow({ window: "LSYNC_TEST_KPI_WINDOW", windowType: "env" }));
+    await getNode<StoreNode>("store").store.appendEvents(seed(Date.now()));
+    const figures = collect("figures");
+    getNode("kpi").receive({});
+    await waitFor("figures", () => figures.length === 11);
+    assert.equal(byTopic(figures)["Order-to-ship cycle time"]!.payload, 3, "48 h from the environment");
+    await helper.unload();
+
+    process.env.LSYNC_TEST_KPI_WINDOW = "forever";
+    try {
+      await helper.load([storeNode, kpiNode], flow({ window: "LSYNC_TEST_KPI_WINDOW", windowType: "env", intervalSeconds: 1 }));
+      const caught = collect("caught");
+      await waitFor("the timer's failure at the Catch node", () => caught.length >= 1, 15_000);
+      assert.match((caught[0]!.error as { message: string }).message, /KPI computation failed: window: must be a number of hours above 0 .* got "forever"/);
+    } finally {
+      delete process.env.LSYNC_TEST_KPI_WINDOW;
+    }
+  });
+
   it("reads its interval from the dialog: empty is 60 s, 0 is on input only, other values are refused by name", () => {
     assert.equal(intervalOf(""), 60);
     assert.equal(intervalOf("0"), 0);
