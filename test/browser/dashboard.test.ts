@@ -6,7 +6,7 @@
  * same seed, by plain arithmetic (not by kpis.ts), and compared with what the page shows.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -218,6 +218,8 @@ describe("business dashboard in Chromium", { skip, timeout: 240_000 }, () => {
     assert.deepEqual(used.filter((t) => !installed.has(t)), [], "node types the runtime lacks");
     assert.doesNotMatch(product.output(), /Waiting for missing types|missing types/i);
     assert.match(product.output(), /Dashboard 2\.0 \(v[\d.]+\) started at \/dashboard/);
+    // The launcher linked it into the user dir, where Node-RED looks for installed modules.
+    assert.ok(lstatSync(join(dataDir, "node_modules", "@flowfuse", "node-red-dashboard")).isSymbolicLink(), "Dashboard 2.0 linked into the user dir");
   });
 
   it("shows every KPI with its unit, equal to the figures worked out from the seeded events", async () => {
