@@ -9,11 +9,11 @@
  */
 import express from "express";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, rmSync, symlinkSync } from "node:fs";
+import { lstatSync, mkdirSync, rmSync, symlinkSync } from "node:fs";
 import http from "node:http";
 import https from "node:https";
 import { createServer, type Server } from "node:net";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { applyCredentialRefs, readCredentialRefs } from "./credential-refs";
 import { syncFlowFile } from "./flow-file";
 
@@ -116,6 +116,35 @@ function linkPackageInto(userDir: string): void {
   symlinkSync(packageRoot, link, "dir");
 }
 
+/**
+ * Dashboard 2.0 (@flowfuse/node-red-dashboard, a peer dependency of this package) serves the
+ * business dashboard tab. Node-RED loads node modules from <userDir>/node_modules, so it is linked
+ * there from wherever npm put it for this package. A real copy an analyst installed into the user
+ * dir is left alone (theirs wins); without the module the dashboard tab's nodes stay unknown and
+ * we say why.
+ */
+const DASHBOARD_MODULE = "@flowfuse/node-red-dashboard";
+function linkDashboardInto(userDir: string): void {
+  const link = join(userDir, "node_modules", DASHBOARD_MODULE);
+  let existing: ReturnType<typeof lstatSync> | undefined;
+  try {
+    existing = lstatSync(link);
+  } catch {
+    existing = undefined;
+  }
+  if (existing && !existing.isSymbolicLink()) return;
+  let source: string;
+  try {
+    source = dirname(require.resolve(`${DASHBOARD_MODULE}/package.json`, { paths: [packageRoot] }));
+  } catch {
+    log(`${DASHBOARD_MODULE} is not installed: the business dashboard will not be served (npm install ${DASHBOARD_MODULE})`);
+    return;
+  }
+  mkdirSync(dirname(link), { recursive: true });
+  rmSync(link, { force: true });
+  symlinkSync(source, link, "dir");
+}
+
 async function main(): Promise<void> {
   let mqttUrl = process.env.MQTT_URL?.trim();
   if (!mqttUrl) {
@@ -137,6 +166,7 @@ async function main(): Promise<void> {
   };
   mkdirSync(settings.userDir, { recursive: true });
   linkPackageInto(settings.userDir);
+  linkDashboardInto(settings.userDir);
   const decision = syncFlowFile(join(packageRoot, "flows"), join(settings.userDir, settings.flowFile));
   if (decision === "created" || decision === "updated") applyCredentials(settings);
   log(
@@ -153,6 +183,12 @@ async function main(): Promise<void> {
   // LSYNC_TLS_CERT/LSYNC_TLS_KEY (settings.https): the editor, admin API and HTTP endpoints over TLS.
   const server = settings.https ? https.createServer(settings.https, app) : http.createServer(app);
   RED.init(server, settings as never);
+  // The dashboard lives under the HTTP node root (/api/dashboard): /dashboard leads there. Its
+  // editor API (/dashboard/api/…, under the admin root) is not redirected.
+  const nodeRoot = settings.httpNodeRoot.replace(/\/+$/, "");
+  if (nodeRoot) {
+    app.get(/^\/dashboard(\/(?!api\/)[^?]*)?$/, (req, res) => res.redirect(302, `${nodeRoot}${req.originalUrl}`));
+  }
   app.use(settings.httpAdminRoot, RED.httpAdmin);
   app.use(settings.httpNodeRoot, RED.httpNode);
   await new Promise<void>((ok, fail) => {
@@ -171,6 +207,7 @@ async function main(): Promise<void> {
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : settings.uiPort;
   log(`editor      ${settings.https ? "https" : "http"}://localhost:${port}/`);
+  log(`dashboard   ${settings.https ? "https" : "http"}://localhost:${port}${nodeRoot}/dashboard`);
   log(`MQTT        ${mqttUrl}`);
   for (const [name, url] of Object.entries(simulatorUrls)) log(`${name.padEnd(11)} ${url}  (state: ${url}/_sim/state)`);
   log("ready; Ctrl-C stops everything");

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -84,5 +84,23 @@ describe("packed module in a stock Node-RED", { timeout: 600_000 }, () => {
     assert.match(text, new RegExp(manifest.name));
     const listing = await getJson<unknown>(`${url}/library/examples/flows/${manifest.name}`);
     assert.match(JSON.stringify(listing), /warehouse-to-transport/);
+    assert.match(JSON.stringify(listing), /business-dashboard/);
+  });
+
+  it("has every node type of every example installed (Dashboard 2.0 comes as a peer dependency)", async () => {
+    // npm put the peer in the user dir (the runtime here is the repository's, whose own node_modules
+    // Node-RED also scans: the user dir's copy is the one it prefers, and the one a user would have).
+    assert.ok(existsSync(join(userDir, "node_modules", "@flowfuse", "node-red-dashboard", "package.json")), "npm installed Dashboard 2.0 into the user dir");
+    const installed = new Set((await getJson<Array<{ types: string[]; enabled: boolean }>>(`${url}/nodes`)).filter((s) => s.enabled).flatMap((s) => s.types));
+    const dir = join(userDir, "node_modules", manifest.name, "examples");
+    const missing: string[] = [];
+    for (const file of readdirSync(dir).filter((f) => f.endsWith(".json"))) {
+      const example = await getJson<Array<{ type: string }>>(`${url}/library/examples/flows/${manifest.name}/${file.replace(/\.json$/, "")}`);
+      assert.ok(Array.isArray(example) && example.length > 0, `${file} is served`);
+      for (const type of new Set(example.map((n) => n.type))) {
+        if (type !== "tab" && type !== "group" && !installed.has(type)) missing.push(`${file}: ${type}`);
+      }
+    }
+    assert.deepEqual(missing, []);
   });
 });

@@ -160,7 +160,7 @@ function countBy(map: Map<string, number>, key: string, by = 1): void {
 }
 
 /** The site a location names: its first id (GLN, WMS site, plant…), else its name. */
-function siteOf(location: { ids?: { value?: string }[]; name?: string } | undefined): string | null {
+export function siteOf(location: { ids?: { value?: string }[]; name?: string } | undefined): string | null {
   return location?.ids?.[0]?.value ?? location?.name ?? null;
 }
 
@@ -234,7 +234,7 @@ function siteOfSubject(objects: EventLogEntry[]): string | null {
 }
 
 /** Invoices as they stand: a CORRECTED/CREDIT invoice replaces the one it corrects; VOID ones are out. */
-function standingInvoices(invoices: InvoiceEvent[]): InvoiceEvent[] {
+export function standingInvoices(invoices: InvoiceEvent[]): InvoiceEvent[] {
   const latest = new Map<string, InvoiceEvent>();
   for (const inv of invoices) latest.set(inv.invoiceNumber, inv);
   const corrected = new Set(invoices.map((i) => i.correctionOf).filter((c): c is string => !!c));

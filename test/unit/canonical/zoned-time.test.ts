@@ -52,7 +52,7 @@ describe("local date-time in an IANA zone to an instant", () => {
   });
 
   it("resolveOccurredAt fills occurredAt only where wall-clock time is all there is", () => {
-    assert.equal(resolveOccurredAt({ localDateTime: "2026-07-01T08:00:00", timeZone: "America/Chicago" }).occurredAt, "2026-07-01T08:00:00-05:00");
+    assert.equal((resolveOccurredAt({ localDateTime: "2026-07-01T08:00:00", timeZone: "America/Chicago" }) as { occurredAt?: string }).occurredAt, "2026-07-01T08:00:00-05:00");
     const given = { occurredAt: "2026-07-01T13:00:00Z", localDateTime: "2026-07-01T08:00:00", timeZone: "America/Chicago" };
     assert.equal(resolveOccurredAt(given), given, "an object with occurredAt is left as it is");
     assert.deepEqual(resolveOccurredAt({ localDateTime: "2026-07-01T08:00:00" }), { localDateTime: "2026-07-01T08:00:00" }, "no zone, nothing to resolve");
