@@ -11,6 +11,7 @@ import { auditLogHandler } from "./nodes/lib/security/audit";
 import { forbiddenNot401 } from "./nodes/lib/security/forbidden";
 import { redactingConsole } from "./nodes/lib/security/log-console";
 import { registerEnvSecrets, registerSecret } from "./nodes/lib/security/redact";
+import { DashboardGate } from "./nodes/lib/security/dashboard-auth";
 import { adminAuthFromEnv } from "./nodes/lib/security/users-file";
 
 /** The repository (or installed package) root: settings.ts compiles to dist/settings.js. */
@@ -70,6 +71,9 @@ registerSecret(secret);
 registerEnvSecrets();
 const masking = maskingFromEnv();
 const https = httpsFromEnv();
+const adminAuth = adminAuthFromEnv();
+// The business dashboard asks the editor's users (nodes/lib/security/dashboard-auth.ts); open without them.
+const dashboardGate = adminAuth ? new DashboardGate(adminAuth.users) : null;
 
 const settings = {
   uiHost: process.env.HOST || "127.0.0.1",
@@ -79,12 +83,14 @@ const settings = {
   flowFilePretty: true,
   credentialSecret: secret,
   // Users and roles from LSYNC_USERS_FILE; none in development (open editor), required in production.
-  adminAuth: adminAuthFromEnv(),
+  adminAuth,
   // A signed-in user without the permission gets 403 with a reason rather than a bare 401.
   httpAdminMiddleware: forbiddenNot401,
   ...(https ? { https } : {}),
   /** Read by our nodes through RED.settings: what masking hides (nodes/lib/masking.ts). */
   lsyncMasking: masking,
+  // Dashboard 2.0 reads this: sign-in for its page and its socket.io connection.
+  ...(dashboardGate ? { dashboard: { middleware: dashboardGate.http(), ioMiddleware: dashboardGate.io() } } : {}),
   httpAdminRoot: "/",
   httpNodeRoot: "/api",
   // Our nodes import what they need; function nodes in the product flows need no modules.

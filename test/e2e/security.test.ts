@@ -98,6 +98,29 @@ describe("security on a running product with a users file", { timeout: 180_000 }
     assert.equal((await api(null, "GET", "/lsync/dead-letters")).status, 401);
   });
 
+  it("the business dashboard asks the editor's users: 401 without, the page for a viewer", async () => {
+    const page = `${product.editorUrl}/api/dashboard/`;
+    const anonymous = await fetch(page);
+    assert.equal(anonymous.status, 401);
+    assert.match(anonymous.headers.get("www-authenticate") ?? "", /^Basic realm="Logistics Sync dashboard"/);
+    const basic = (user: string, password: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}` });
+    assert.equal((await fetch(page, { headers: basic("vic", "wrong") })).status, 401);
+    const viewer = await fetch(page, { headers: basic("vic", PASSWORD) });
+    assert.equal(viewer.status, 200);
+    assert.match(await viewer.text(), /<html/i);
+    // The data travels over socket.io: joining its namespace needs the same sign-in. Spoken by
+    // hand (engine.io long-polling: open, send CONNECT "40", read the answer).
+    const joinNamespace = async (headers: Record<string, string>): Promise<string> => {
+      const base = `${product.editorUrl}/api/dashboard/socket.io/?EIO=4&transport=polling`;
+      const open = await (await fetch(base, { headers })).text();
+      const sid = (JSON.parse(open.slice(1)) as { sid: string }).sid;
+      await fetch(`${base}&sid=${sid}`, { method: "POST", headers: { ...headers, "content-type": "text/plain;charset=UTF-8" }, body: "40" });
+      return (await fetch(`${base}&sid=${sid}`, { headers })).text();
+    };
+    assert.match(await joinNamespace({}), /^44.*dashboard: sign in with an editor user/, "CONNECT_ERROR without credentials");
+    assert.match(await joinNamespace(basic("vic", PASSWORD)), /^40\{"sid"/, "connected when signed in");
+  });
+
   it("a viewer reads flows but cannot deploy (403)", async () => {
     const flows = await api("vic", "GET", "/flows", undefined, { "Node-RED-API-Version": "v2" });
     assert.equal(flows.status, 200);

@@ -18,6 +18,8 @@ export const PERMISSIONS = {
   mapTry: "lsync-canonical-map.write",
   auditRead: "lsync-audit.read",
   traceRead: "lsync-trace.read",
+  /** KPIs: GET /lsync/metrics and the business dashboard. */
+  metricsRead: "lsync-metrics.read",
   /** Unmasks financial and personal fields in dead-letter views, logs, trace and event log reads. */
   financeRead: "lsync-finance.read",
 } as const;
@@ -50,12 +52,13 @@ export const ROLES = {
     PERMISSIONS.mapRead,
     PERMISSIONS.mapTry,
     PERMISSIONS.traceRead,
+    PERMISSIONS.metricsRead,
     PERMISSIONS.auditRead,
   ],
   /** Watches the running flows (trace, dashboards, dead letters) and replays a dead letter with a reason. */
-  operator: [...EDITOR_READ, PERMISSIONS.deadLettersRead, PERMISSIONS.deadLettersReplay, PERMISSIONS.mapRead, PERMISSIONS.traceRead],
+  operator: [...EDITOR_READ, PERMISSIONS.deadLettersRead, PERMISSIONS.deadLettersReplay, PERMISSIONS.mapRead, PERMISSIONS.traceRead, PERMISSIONS.metricsRead],
   /** Reads flows, trace and dead letters; changes nothing. */
-  viewer: [...EDITOR_READ, PERMISSIONS.deadLettersRead, PERMISSIONS.mapRead, PERMISSIONS.traceRead],
+  viewer: [...EDITOR_READ, PERMISSIONS.deadLettersRead, PERMISSIONS.mapRead, PERMISSIONS.traceRead, PERMISSIONS.metricsRead],
   /** An add-on to another role: sees amounts and personal fields unmasked. */
   finance: [PERMISSIONS.financeRead],
 } as const satisfies Record<string, readonly string[]>;
