@@ -10,6 +10,7 @@ import { after, before, describe, it } from "node:test";
 import { connectSftp, HostKeyError, type RemoteFiles } from "../../nodes/lib/sftp/connection";
 import { dropFile } from "../../nodes/lib/sftp/drop";
 import { namePattern } from "../../nodes/lib/sftp/names";
+import { settleIntake } from "../../nodes/lib/intake/settlement";
 import { SftpPickup, type FileReport, type PickupOptions } from "../../nodes/lib/sftp/pickup";
 import { SqliteStore, type InboxItem } from "../../nodes/lib/store";
 import { startSshd, sshdSkip, type RunningSshd } from "../helpers/sshd";
@@ -192,6 +193,43 @@ describe("SFTP pickup and drop on OpenSSH", { skip: sshdSkip(), timeout: 120_000
     // And a further poll finds nothing more to do.
     assert.deepEqual(await restarted.poll(), []);
     assert.equal(t.emitted.length, 1);
+  });
+
+  it("a restart resumes no more records at a time than max in flight, the next as each settles", async () => {
+    const t = setUp();
+    t.drop("big.csv", `id,value\r\n${[1, 2, 3, 4, 5].map((i) => `${i},x`).join("\r\n")}\r\n`);
+    const first = t.make();
+    await first.poll();
+    await first.stop();
+    assert.equal(t.emitted.length, 5, "taken in whole (a file is the unit a poll claims)");
+    t.emitted.length = 0;
+
+    const restarted = t.make({ maxInFlight: 2 });
+    const resumed = restarted.resume();
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(t.emitted.length, 2, "two in flight, the rest wait");
+    const source = `sftp-in-${t.name}`;
+    await settleIntake([{ source, id: t.emitted[0]!.item.id }], "done");
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(t.emitted.length, 3, "one settled, one more out");
+    await settleIntake(t.emitted.slice(1).map((e) => ({ source, id: e.item.id })), "done");
+    assert.equal(await resumed, 5);
+    assert.deepEqual(t.emitted.map((e) => e.resumed), [true, true, true, true, true]);
+    assert.equal(restarted.state().inFlight, 2);
+    await restarted.stop();
+  });
+
+  it("a file another pickup's start-up recovery takes from processing/ before this one reads it is left to that one", async () => {
+    const t = setUp();
+    t.drop("race.csv", "id,value\r\n1,x\r\n");
+    const starting = t.make(); // its first poll recovers everything in processing/
+    let recovered: FileReport[] = [];
+    const claimer = t.make({ hooks: { afterClaim: async () => void (recovered = await starting.poll()) } });
+    assert.deepEqual(await claimer.poll(), [], "nothing to report: the file was gone when it came to read it");
+    assert.deepEqual(recovered.map((r) => [r.name, r.outcome, r.records]), [["race.csv", "taken-in", 1]]);
+    assert.equal(t.emitted.length, 1, "its record once");
+    assert.deepEqual(t.list("archive"), ["race.csv"]);
+    assert.deepEqual(t.list("processing"), []);
   });
 
   it("two pickups polling the same folder at once take each file exactly once", async () => {

@@ -12,6 +12,7 @@
  * is taken in once.
  */
 import type { InboxItem, LsyncStore } from "../store";
+import { InFlightWindow, resumePending } from "../intake/in-flight";
 import { registerIntake } from "../intake/settlement";
 import type { RemoteFiles } from "./connection";
 import { dropFile } from "./drop";
@@ -73,7 +74,8 @@ export interface PickupState {
 }
 
 export class SftpPickup {
-  private readonly inFlight = new Set<number>();
+  /** Records handed to the flow and not yet settled; a resume waits for room, a poll claims no file while full. */
+  private readonly inFlight: InFlightWindow;
   private readonly counts = { takenIn: 0, duplicates: 0, errors: 0 };
   private lastPoll: number | null = null;
   private stopped = false;
@@ -83,23 +85,16 @@ export class SftpPickup {
   private readonly unregister: () => void;
 
   constructor(private readonly options: PickupOptions) {
-    this.unregister = registerIntake(options.source, options.store, (id) => this.inFlight.delete(id));
+    this.inFlight = new InFlightWindow(options.maxInFlight);
+    this.unregister = registerIntake(options.source, options.store, (id) => void this.inFlight.release(id));
   }
 
-  /** Emits the records taken in before the last stop and not settled, oldest first. */
-  async resume(): Promise<number> {
-    let after = 0;
-    let resumed = 0;
-    for (;;) {
-      const items = await this.options.store.pendingInbox(this.options.source, 500, after);
-      if (items.length === 0 || this.stopped) return resumed;
-      for (const item of items) {
-        this.inFlight.add(item.id);
-        this.options.emit(item, true);
-        after = item.id;
-        resumed++;
-      }
-    }
+  /**
+   * Emits the records taken in before the last stop and not settled, oldest first, no more than
+   * maxInFlight at a time (the same resume as the MQTT and webhook intakes).
+   */
+  resume(): Promise<number> {
+    return resumePending(this.options.store, this.options.source, this.inFlight, (item) => this.options.emit(item, true), { stopped: () => this.stopped });
   }
 
   state(): PickupState {
@@ -120,20 +115,22 @@ export class SftpPickup {
       this.recoverAll = false;
       for (const entry of stuck) {
         if (this.stopped) break;
-        reports.push(await this.processClaimed(remote, entry.name, true));
+        const report = await this.processClaimed(remote, entry.name, true);
+        if (report) reports.push(report);
       }
       const waiting = (await remote.list(folders.inbound))
         .filter((e) => e.type === "file" && !e.name.startsWith(".") && this.options.match(e.name))
         .sort((a, b) => a.name.localeCompare(b.name));
       for (const entry of waiting) {
-        if (this.stopped || this.inFlight.size >= this.options.maxInFlight) break;
+        if (this.stopped || this.inFlight.full) break;
         try {
           await remote.rename(remoteJoin(folders.inbound, entry.name), remoteJoin(folders.processing, entry.name));
         } catch {
           // Claimed by another poller (or a name clash in processing/): not ours this round.
           continue;
         }
-        reports.push(await this.processClaimed(remote, entry.name, false));
+        const report = await this.processClaimed(remote, entry.name, false);
+        if (report) reports.push(report);
       }
     } finally {
       this.lastPoll = Date.now();
@@ -142,12 +139,23 @@ export class SftpPickup {
     return reports;
   }
 
-  private async processClaimed(remote: RemoteFiles, name: string, recovering: boolean): Promise<FileReport> {
+  private async processClaimed(remote: RemoteFiles, name: string, recovering: boolean): Promise<FileReport | null> {
     const { folders, store, source } = this.options;
     const claimed = remoteJoin(folders.processing, name);
     this.leftBehind.add(name);
     await this.options.hooks?.afterClaim?.(name);
-    const content = await remote.read(claimed);
+    let content: Buffer;
+    try {
+      content = await remote.read(claimed);
+    } catch (err) {
+      // Another poller's start-up recovery took it out of processing/ first: that poller takes it
+      // in (the ledger keeps it to once); nothing here to report.
+      if (!(await remote.exists(claimed))) {
+        this.leftBehind.delete(name);
+        return null;
+      }
+      throw err;
+    }
     const sha256 = sha256Hex(content);
     const base = { name, sha256, deadLetterId: null, reason: null };
 
@@ -234,6 +242,7 @@ export class SftpPickup {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.inFlight.close();
     this.unregister();
   }
 }
