@@ -108,7 +108,9 @@ export default function register(RED: NodeAPI): void {
       node.store,
       retention,
       (n) => {
-        if (n.inbox + n.outbox + n.fileLedger + n.dedupe > 0) this.log(`retention: removed ${n.inbox} settled inbox, ${n.outbox} finished outbox, ${n.fileLedger} file-ledger and ${n.dedupe} expired dedupe rows`);
+        if (n.inbox + n.outbox + n.fileLedger + n.pollSeen + n.dedupe > 0) {
+          this.log(`retention: removed ${n.inbox} settled inbox, ${n.outbox} finished outbox, ${n.fileLedger} file-ledger, ${n.pollSeen} polled-key and ${n.dedupe} expired dedupe rows`);
+        }
       },
       (err) => this.warn(`retention sweep failed: ${err.message}`),
     );

@@ -304,18 +304,22 @@ export function storeContract<S extends ContractStore>(factory: StoreFactory<S>)
       await store.markOutboxDead([byKey.get("DEAD")!], "refused");
       await store.markOutboxRetry([byKey.get("WAITING")!], Date.now(), "later");
       await store.takeInFile({ scope: "sftp-in-1", name: "a.edi", sha256: "cc" }, []);
+      const [polled] = await store.takeInPolled("poll-1", [item("order-1", "poll-1")], "cursor-1");
+      await store.settleInbox([polled!.id], "done");
 
       const before = Date.now() - 60_000;
-      assert.deepEqual(await store.purgeSettled({ settledBefore: before, ledgerBefore: before }), { inbox: 0, outbox: 0, fileLedger: 0 }, "nothing is old yet");
+      assert.deepEqual(await store.purgeSettled({ settledBefore: before, ledgerBefore: before }), { inbox: 0, outbox: 0, fileLedger: 0, pollSeen: 0 }, "nothing is old yet");
       await sleep(5);
       const now = Date.now() + 1;
-      assert.deepEqual(await store.purgeSettled({ settledBefore: now, ledgerBefore: before }), { inbox: 1, outbox: 2, fileLedger: 0 });
+      assert.deepEqual(await store.purgeSettled({ settledBefore: now, ledgerBefore: before }), { inbox: 2, outbox: 2, fileLedger: 0, pollSeen: 0 });
+      assert.deepEqual(await store.takeInPolled("poll-1", [item("order-1", "poll-1")], "cursor-2"), [], "its key is still remembered");
       assert.deepEqual((await store.pendingInbox("intake-1", 10)).map((p) => p.id), [pending], "the pending item stays");
       assert.equal((await store.outboxByKey("tms-1", "WAITING"))?.state, "pending", "the row still to deliver stays");
       assert.equal(await store.outboxByKey("tms-1", "SENT"), null);
       assert.notEqual(await store.fileByHash("sftp-in-1", "cc"), null, "the ledger has its own cutoff");
-      assert.deepEqual(await store.purgeSettled({ settledBefore: now, ledgerBefore: now }), { inbox: 0, outbox: 0, fileLedger: 1 });
+      assert.deepEqual(await store.purgeSettled({ settledBefore: now, ledgerBefore: now }), { inbox: 0, outbox: 0, fileLedger: 1, pollSeen: 1 });
       assert.equal(await store.fileByHash("sftp-in-1", "cc"), null);
+      assert.equal((await store.takeInPolled("poll-1", [item("order-1", "poll-1")], "cursor-3")).length, 1, "past the ledger's days, the item is new again");
     });
   });
 

@@ -189,6 +189,7 @@ CREATE TABLE IF NOT EXISTS "${s}".poll_seen (
   source   text   NOT NULL,
   key      text   NOT NULL,
   inbox_id bigint NOT NULL,
+  taken_at bigint NOT NULL,
   PRIMARY KEY (source, key)
 );
 
@@ -483,6 +484,7 @@ export class PostgresStore implements LsyncStore {
       inbox: (await c.query(`DELETE FROM ${this.t.inbox} WHERE state <> 'pending' AND settled_at < $1`, [cutoffs.settledBefore])).rowCount ?? 0,
       outbox: (await c.query(`DELETE FROM ${this.t.outbox} WHERE state IN ('sent', 'dead') AND done_at < $1`, [cutoffs.settledBefore])).rowCount ?? 0,
       fileLedger: (await c.query(`DELETE FROM ${this.sftpFiles} WHERE taken_at < $1`, [cutoffs.ledgerBefore])).rowCount ?? 0,
+      pollSeen: (await c.query(`DELETE FROM ${this.t.pollSeen} WHERE taken_at < $1`, [cutoffs.ledgerBefore])).rowCount ?? 0,
     }));
   }
 
@@ -818,7 +820,7 @@ export class PostgresStore implements LsyncStore {
       await c.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [`lsync-poll:${this.schema}:${source}`]);
       const taken: InboxItem[] = [];
       for (const item of items) {
-        const claimed = await c.query(`INSERT INTO ${this.t.pollSeen} (source, key, inbox_id) VALUES ($1, $2, 0) ON CONFLICT (source, key) DO NOTHING`, [source, item.key]);
+        const claimed = await c.query(`INSERT INTO ${this.t.pollSeen} (source, key, inbox_id, taken_at) VALUES ($1, $2, 0, $3) ON CONFLICT (source, key) DO NOTHING`, [source, item.key, now]);
         if ((claimed.rowCount ?? 0) === 0) continue;
         const props = item.props ?? null;
         const { rows } = await c.query<{ id: string | number }>(

@@ -125,6 +125,7 @@ CREATE TABLE IF NOT EXISTS poll_seen (
   source   TEXT    NOT NULL,
   key      TEXT    NOT NULL,
   inbox_id INTEGER NOT NULL,
+  taken_at INTEGER NOT NULL,
   PRIMARY KEY (source, key)
 ) WITHOUT ROWID;
 
@@ -349,6 +350,7 @@ export class SqliteStore implements LsyncStore {
       inbox: this.db.prepare("DELETE FROM inbox WHERE state <> 'pending' AND settled_at < ?").run(cutoffs.settledBefore).changes,
       outbox: this.db.prepare("DELETE FROM outbox WHERE state IN ('sent', 'dead') AND done_at < ?").run(cutoffs.settledBefore).changes,
       fileLedger: this.db.prepare("DELETE FROM sftp_files WHERE taken_at < ?").run(cutoffs.ledgerBefore).changes,
+      pollSeen: this.db.prepare("DELETE FROM poll_seen WHERE taken_at < ?").run(cutoffs.ledgerBefore).changes,
     }))();
   }
 
@@ -558,7 +560,7 @@ export class SqliteStore implements LsyncStore {
 
   async takeInPolled(source: string, items: NewInboxItem[], cursor: string): Promise<InboxItem[]> {
     const now = Date.now();
-    const seen = this.db.prepare("INSERT INTO poll_seen (source, key, inbox_id) VALUES (?, ?, 0) ON CONFLICT (source, key) DO NOTHING");
+    const seen = this.db.prepare("INSERT INTO poll_seen (source, key, inbox_id, taken_at) VALUES (?, ?, 0, ?) ON CONFLICT (source, key) DO NOTHING");
     const link = this.db.prepare("UPDATE poll_seen SET inbox_id = ? WHERE source = ? AND key = ?");
     const moveCursor = this.db.prepare(
       "INSERT INTO poll_cursor (source, cursor, updated_at) VALUES (?, ?, ?) ON CONFLICT (source) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at",
@@ -567,7 +569,7 @@ export class SqliteStore implements LsyncStore {
       const taken: InboxItem[] = [];
       for (const item of items) {
         // The key claim decides: an item on two pages, or fetched again after a crash, goes in once.
-        if (seen.run(source, item.key).changes === 0) continue;
+        if (seen.run(source, item.key, now).changes === 0) continue;
         const props = item.props ?? null;
         const id = Number(this.stmt.addInbox.run(source, item.key, item.topic, item.payload, props ? JSON.stringify(props) : null, now).lastInsertRowid);
         link.run(id, source, item.key);

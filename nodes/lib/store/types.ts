@@ -211,6 +211,8 @@ export interface PurgeCounts {
   inbox: number;
   outbox: number;
   fileLedger: number;
+  /** Item keys a polling intake took in (lsync-poll-in): a ledger too, on the ledger's cutoff. */
+  pollSeen: number;
 }
 
 export interface LsyncStore extends EventLogStore {
@@ -232,8 +234,9 @@ export interface LsyncStore extends EventLogStore {
 
   /**
    * Retention: removes what no restart or resend needs any more — inbox items settled before
-   * `settledBefore`, outbox rows delivered or dead before it, and file-ledger entries taken in
-   * before `ledgerBefore` (after that, the same file content would be taken in again). Pending
+   * `settledBefore`, outbox rows delivered or dead before it, and file-ledger entries and polled
+   * item keys taken in before `ledgerBefore` (after that, the same file content or item would be
+   * taken in again). Pending
    * items and rows are never touched. See nodes/lib/store/retention.ts for who calls it.
    */
   purgeSettled(cutoffs: RetentionCutoffs): Promise<PurgeCounts>;

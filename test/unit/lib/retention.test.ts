@@ -27,10 +27,10 @@ describe("store retention", () => {
   it("removes settled rows past their days, keeps the ledger for its own, and 0 keeps forever", async () => {
     const store = await storeWithHistory();
     const inTwoDays = Date.now() + 2 * DAY;
-    assert.deepEqual(await sweepStore(store, { settledDays: 3, ledgerDays: 3 }, inTwoDays), { inbox: 0, outbox: 0, fileLedger: 0, dedupe: 1 }, "only the expired dedupe key goes");
-    assert.deepEqual(await sweepStore(store, { settledDays: 1, ledgerDays: 0 }, inTwoDays), { inbox: 1, outbox: 1, fileLedger: 0, dedupe: 0 });
-    assert.deepEqual(await sweepStore(store, { settledDays: 1, ledgerDays: 0 }, Date.now() + 5000 * DAY), { inbox: 0, outbox: 0, fileLedger: 0, dedupe: 0 }, "ledger 0 = forever");
-    assert.deepEqual(await sweepStore(store, { settledDays: 1, ledgerDays: 1 }, inTwoDays), { inbox: 0, outbox: 0, fileLedger: 1, dedupe: 0 });
+    assert.deepEqual(await sweepStore(store, { settledDays: 3, ledgerDays: 3 }, inTwoDays), { inbox: 0, outbox: 0, fileLedger: 0, pollSeen: 0, dedupe: 1 }, "only the expired dedupe key goes");
+    assert.deepEqual(await sweepStore(store, { settledDays: 1, ledgerDays: 0 }, inTwoDays), { inbox: 1, outbox: 1, fileLedger: 0, pollSeen: 0, dedupe: 0 });
+    assert.deepEqual(await sweepStore(store, { settledDays: 1, ledgerDays: 0 }, Date.now() + 5000 * DAY), { inbox: 0, outbox: 0, fileLedger: 0, pollSeen: 0, dedupe: 0 }, "ledger 0 = forever");
+    assert.deepEqual(await sweepStore(store, { settledDays: 1, ledgerDays: 1 }, inTwoDays), { inbox: 0, outbox: 0, fileLedger: 1, pollSeen: 0, dedupe: 0 });
     await store.close();
   });
 });
