@@ -132,10 +132,10 @@ export default function register(RED: NodeAPI): void {
       }
       const header = result.interchange.header;
       const envelopeFaults = interchangeErrors(result.interchange);
-      // Only an interchange whose envelope was read without fault is remembered: a broken one is
-      // expected back, repaired, under the same control number.
+      // Only an interchange that is passed on is remembered: a refused one (its envelope or any of
+      // its sets) is often sent again, repaired, under the same control number.
       let duplicate: { key: string; sender: string; controlNumber: string; firstSeenAt: string } | null = null;
-      if (store && envelopeFaults.length === 0) {
+      if (store && result.ok) {
         const key = interchangeKey(header);
         const intake = intakeRefOf(msg);
         // A resumed or replayed intake item carries the same ref as its first run: it passes again.

@@ -153,7 +153,7 @@ describe("lsync-x12 parse: interchange dedupe in the store", () => {
     assert.match(errorOf(caught[0]!), /is a duplicate/);
   });
 
-  it("an interchange refused at envelope level is not remembered: its repaired resend is processed", async () => {
+  it("a refused interchange (envelope or set fault) is not remembered: its repaired resend is processed", async () => {
     await helper.load([storeNode, x12Node], flow(dedupe(), { db: newDb() }));
     const ok = collect("ok");
     const caught = collect("caught");
@@ -161,8 +161,13 @@ describe("lsync-x12 parse: interchange dedupe in the store", () => {
     getNode("x12").receive({ _msgid: "x2", payload: BROKEN_IEA });
     await waitFor("two caught", () => caught.length === 2);
     assert.deepEqual(caught.map((m) => (m.x12Ta1 as { note: string }).note), ["001", "001"]);
-    getNode("x12").receive({ _msgid: "x3", payload: S214 });
+    getNode("x12").receive({ _msgid: "x3", payload: readFileSync(join(FIX, "bad-se-count-214.edi")) });
+    await waitFor("set fault caught", () => caught.length === 3);
+    assert.match(errorOf(caught[2]!), /SE01 says "24" segments/);
+    assert.match(caught[2]!.ack997 as string, /AK5\*R\*4~/);
+    getNode("x12").receive({ _msgid: "x4", payload: S214 });
     await waitFor("repaired accepted", () => ok.length === 1);
+    assert.equal(caught.length, 3);
   });
 
   it("the window is configurable: after it, the control number may come again", async () => {
