@@ -7,6 +7,8 @@ import {
   buildDocument,
   interchangeErrors,
   interchangeKey,
+  INTERCHANGE_DEDUPE_DAYS,
+  INTERCHANGE_DEDUPE_SCOPE,
   parseX12,
   type BuildInput,
   type EnvelopeInput,
@@ -43,8 +45,8 @@ type Msg = NodeMessageInFlow & Record<string, unknown>;
 
 /** The control-number counter is kept in node context (persistent when a persistent context store is configured). */
 const COUNTER_KEY = "x12ControlNumber";
-export const DEFAULT_DEDUPE_DAYS = 365;
-export const DEFAULT_DEDUPE_SCOPE = "x12-interchange";
+export const DEFAULT_DEDUPE_DAYS = INTERCHANGE_DEDUPE_DAYS;
+export const DEFAULT_DEDUPE_SCOPE = INTERCHANGE_DEDUPE_SCOPE;
 const DAY_MS = 86_400_000;
 
 /** The dedupe window in ms from the node's setting; an error text when it is not a positive number of days. */

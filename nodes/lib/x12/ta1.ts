@@ -123,6 +123,11 @@ export function buildTa1(header: InterchangeHeader, decision: Ta1Decision, optio
   }
 }
 
+/** The store scope where received interchanges are remembered (shared by the X12 node and the SFTP pickup). */
+export const INTERCHANGE_DEDUPE_SCOPE = "x12-interchange";
+/** How long a sender's interchange control number is remembered by default. */
+export const INTERCHANGE_DEDUPE_DAYS = 365;
+
 /** Sender key of an interchange for duplicate detection (domain §1.7): ISA05:ISA06|ISA13. */
 export function interchangeKey(header: InterchangeHeader): string {
   return `${header.senderQualifier}:${header.senderId}|${header.controlNumber}`;
