@@ -46,7 +46,7 @@ export interface FileReport {
   deadLetterId: number | null;
   ack997: string | null;
   /** The TA1 written for the file (X12: envelope fault, duplicate interchange, or ISA14 = 1). */
-  ta1?: string | null;
+  ta1: string | null;
 }
 
 export interface PickupOptions {
