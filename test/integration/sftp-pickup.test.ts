@@ -4,6 +4,7 @@
  * not doubled; a wrong host key refused.
  */
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -152,6 +153,47 @@ describe("SFTP pickup and drop on OpenSSH", { skip: sshdSkip(), timeout: 120_000
     assert.equal(t.list("archive").length, 3);
     assert.ok(t.list("archive").includes("settlement.csv"));
     assert.equal(pickup.state().duplicates, 2);
+  });
+
+  it("the same X12 interchange in another file (other bytes) is refused with TA1 R 025, also by a new pickup on the store", async () => {
+    const t = setUp();
+    const s214 = readFileSync(join(FIXTURES, "sample-214.edi"), "utf8");
+    t.drop("odfl-214.edi", s214);
+    assert.deepEqual((await t.make().poll()).map((r) => r.outcome), ["taken-in"]);
+    // Re-sent by the partner: same sender and ISA13, BOM and CRLF this time (other bytes, so the file ledger does not know it).
+    t.drop("odfl-214-resent.edi", Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(s214.replace(/~\n/g, "~\r\n"))]));
+    const [dup] = await t.make().poll();
+    assert.equal(dup!.outcome, "error");
+    assert.match(dup!.reason!, /^odfl-214-resent\.edi: X12 interchange 000000123 from 02:ODFL is a duplicate: that sender's control number was received before \(answered with TA1 R 025\); first received \d{4}-\d\d-\d\dT/);
+    assert.equal(t.emitted.length, 1, "records of the first file only");
+    assert.deepEqual(t.acks(), ["odfl-214-resent.edi.ta1", "odfl-214.edi.997"]);
+    assert.match(readFileSync(sshd.path(t.name, "acks", "odfl-214-resent.edi.ta1"), "utf8"), /~TA1\*000000123\*250321\*1430\*R\*025~IEA\*0\*\d{9}~$/);
+    assert.deepEqual(t.list("error"), ["odfl-214-resent.edi", "odfl-214-resent.edi.reason.txt"]);
+    assert.deepEqual((await t.store.listDeadLetters()).map((l) => l.reason), [dup!.reason]);
+    // Another sender's 000000123 is another interchange.
+    t.drop("saia-214.edi", s214.replace(/\*02\*ODFL {11}\*/, "*02*SAIA           *"));
+    assert.deepEqual((await t.make().poll()).map((r) => r.outcome), ["taken-in"]);
+  });
+
+  it("a redo of the file that claimed the interchange (crash before its record) passes; envelope faults get a TA1 and no 997; ISA14 = 1 gets both", async () => {
+    const t = setUp();
+    const s210 = readFileSync(join(FIXTURES, "sample-210.edi"));
+    // As if a run claimed the interchange for this very content and stopped before recording the file.
+    await t.store.claimDedupe("x12-interchange", "02:ODFL|000000124", 60_000, `file:${createHash("sha256").update(s210).digest("hex")}`);
+    t.drop("inv.edi", s210);
+    const s214 = readFileSync(join(FIXTURES, "sample-214.edi"), "utf8");
+    t.drop("iea.edi", s214.replace("IEA*1*000000123~", "IEA*1*000000999~"));
+    t.drop("ta1.edi", readFileSync(join(FIXTURES, "sample-210-80col.edi"), "utf8").replace("*000000124*0*P*", "*000000125*1*P*").replace("IEA*1*000000124~", "IEA*1*000000125~"));
+    const reports = await t.make().poll();
+    assert.deepEqual(reports.map((r) => [r.name, r.outcome]), [["iea.edi", "error"], ["inv.edi", "taken-in"], ["ta1.edi", "taken-in"]]);
+    assert.match(reports[0]!.reason!, /X12 interchange 000000123 rejected \(TA1 R 001\): IEA02 "000000999" does not match ISA13/);
+    assert.deepEqual(t.acks(), ["iea.edi.ta1", "inv.edi.997", "ta1.edi.997", "ta1.edi.ta1"]);
+    assert.match(readFileSync(sshd.path(t.name, "acks", "iea.edi.ta1"), "utf8"), /TA1\*000000123\*250321\*1430\*R\*001~/);
+    const ta1 = readFileSync(sshd.path(t.name, "acks", "ta1.edi.ta1"), "utf8");
+    const ack = readFileSync(sshd.path(t.name, "acks", "ta1.edi.997"), "utf8");
+    assert.match(ta1, /TA1\*000000125\*250322\*0900\*A\*000~/);
+    assert.notEqual(ta1.slice(90, 99), ack.slice(90, 99), "the TA1 and the 997 have their own ISA13");
+    assert.equal(reports[2]!.ta1, ta1);
   });
 
   it("a restart after the file is claimed but before it is recorded takes every record in exactly once", async () => {

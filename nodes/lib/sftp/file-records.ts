@@ -1,9 +1,10 @@
 /**
  * What one picked-up file holds, as inbox records: one X12 transaction set or one CSV row each.
- * A file is taken in whole or not at all: any fault refuses the file with a reason (and, for an
- * X12 interchange whose envelope could be read, the rejecting 997 to send back).
+ * A file is taken in whole or not at all: any fault refuses the file with a reason and, for X12,
+ * the acknowledgments to send back: the rejecting 997 for faults inside groups, a TA1 R (and no
+ * 997) for an envelope fault or a duplicate interchange; a TA1 A too when the sender asked (ISA14 = 1).
  */
-import { acknowledge, parseX12 } from "../x12";
+import { answerInterchange, interchangeKey, parseX12 } from "../x12";
 import { parseCsv } from "./csv";
 
 export type FileFormat = "x12" | "csv";
@@ -21,8 +22,12 @@ export interface FileReading {
   /** Null when the file cannot be taken in; `records` is then empty. */
   error: string | null;
   records: FileRecordItem[];
-  /** X12: the 997 answering the interchange (accepting or rejecting), when its envelope could be read. */
+  /** X12: the 997 answering the interchange's groups (accepting or rejecting), when its envelope was accepted. */
   ack997: string | null;
+  /** X12: the TA1 answering the interchange envelope, when one is due (see nodes/lib/x12/ta1.ts). */
+  ta1: string | null;
+  /** X12 that can be taken in: the interchange's sender and control number (`ISA05:ISA06|ISA13`), for duplicate detection. */
+  interchangeKey: string | null;
 }
 
 export interface ReadOptions {
@@ -31,6 +36,10 @@ export interface ReadOptions {
   csvDelimiter?: string;
   /** Control number of the 997 (the caller derives it from its ledger so a redo builds the same 997). */
   ackControlNumber: number;
+  /** Control number of the TA1 (default: the 997's, used when no 997 goes out). */
+  ta1ControlNumber?: number;
+  /** The interchange was received before: refuse it with TA1 R 025. */
+  duplicate?: boolean;
 }
 
 export function detectFormat(content: Buffer): FileFormat {
@@ -45,16 +54,26 @@ export function readFileRecords(name: string, content: Buffer, options: ReadOpti
 
 function readX12(name: string, content: Buffer, options: ReadOptions): FileReading {
   const result = parseX12(content);
-  const fail = (error: string, ack997: string | null): FileReading => ({ format: "x12", error, records: [], ack997 });
+  const fail = (error: string, ack997: string | null, ta1: string | null = null): FileReading => ({ format: "x12", error, records: [], ack997, ta1, interchangeKey: null });
   if (result.fatal) return fail(`X12 ${result.fatal.code}: ${result.fatal.message}`, null);
   const n = options.ackControlNumber % 1_000_000_000 || 1;
-  const ack = acknowledge(result, { interchangeControlNumber: n, groupControlNumber: n });
-  const ack997 = ack.ok ? ack.text : null;
+  const t = (options.ta1ControlNumber ?? n) % 1_000_000_000 || 1;
+  const duplicate = options.duplicate === true && result.ok;
+  const answer = answerInterchange(result, {
+    duplicate,
+    ack997: () => ({ interchangeControlNumber: n, groupControlNumber: n }),
+    ta1ControlNumber: () => t,
+  });
+  const { ack997, ta1Text: ta1 } = answer;
+  const { interchange, groups } = result.document;
+  if (duplicate) {
+    return fail(`X12 interchange ${interchange.controlNumber} from ${interchange.senderQualifier}:${interchange.senderId} is a duplicate: that sender's control number was received before${ta1 ? " (answered with TA1 R 025)" : ""}`, null, ta1);
+  }
   if (!result.ok) {
     const errors = result.findings.filter((f) => f.severity === "error").map((f) => f.message);
-    return fail(`X12 interchange ${result.document.interchange.controlNumber} rejected: ${errors.join("; ")}`, ack997);
+    const ta1Note = answer.ta1?.rejected && ta1 ? ` (TA1 R ${answer.ta1.note})` : "";
+    return fail(`X12 interchange ${interchange.controlNumber} rejected${ta1Note}: ${errors.join("; ")}`, ack997, ta1);
   }
-  const { interchange, groups } = result.document;
   const records: FileRecordItem[] = [];
   for (const group of groups) {
     for (const tx of group.transactions) {
@@ -73,22 +92,24 @@ function readX12(name: string, content: Buffer, options: ReadOptions): FileReadi
       });
     }
   }
-  if (records.length === 0) return fail("X12 interchange holds no transaction set", ack997);
-  return { format: "x12", error: null, records, ack997 };
+  if (records.length === 0) return fail("X12 interchange holds no transaction set", ack997, ta1);
+  return { format: "x12", error: null, records, ack997, ta1, interchangeKey: interchangeKey(result.interchange.header) };
 }
 
 function readCsv(name: string, content: Buffer, options: ReadOptions): FileReading {
   const text = content.toString("utf8");
   if (text.includes("\uFFFD")) {
-    return { format: "csv", error: "CSV file is not valid UTF-8 text", records: [], ack997: null };
+    return { format: "csv", error: "CSV file is not valid UTF-8 text", records: [], ack997: null, ta1: null, interchangeKey: null };
   }
   const parsed = parseCsv(text, { delimiter: options.csvDelimiter || "," });
-  if (!parsed.ok) return { format: "csv", error: parsed.error, records: [], ack997: null };
-  if (parsed.rows.length === 0) return { format: "csv", error: "CSV file has a header but no records", records: [], ack997: null };
+  if (!parsed.ok) return { format: "csv", error: parsed.error, records: [], ack997: null, ta1: null, interchangeKey: null };
+  if (parsed.rows.length === 0) return { format: "csv", error: "CSV file has a header but no records", records: [], ack997: null, ta1: null, interchangeKey: null };
   return {
     format: "csv",
     error: null,
     ack997: null,
+    ta1: null,
+    interchangeKey: null,
     records: parsed.rows.map((row) => ({
       key: `${name}#line${row.line}`,
       payload: JSON.stringify(row.values),

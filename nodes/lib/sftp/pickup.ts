@@ -2,9 +2,12 @@
  * SFTP pickup: polls a folder and takes each matching file in exactly once.
  *
  * Per file: claim (rename into `processing/`, so two pollers never take the same file) → read →
- * SHA-256 → parse into records → ledger + inbox rows in ONE transaction → emit the records → 997
- * (X12) to the ack folder → move to `archive/`. A file that cannot be parsed gets a dead letter,
- * its 997 (when the envelope could be read), a `<name>.reason.txt` and goes to `error/`.
+ * SHA-256 → parse into records → (X12) claim the interchange (sender + ISA13) in the store →
+ * ledger + inbox rows in ONE transaction → emit the records → 997 (X12; and the TA1 when the sender
+ * asked) to the ack folder → move to `archive/`. A file that cannot be parsed gets a dead letter,
+ * its 997 (faults inside groups) or TA1 R (envelope faults), a `<name>.reason.txt` and goes to
+ * `error/`. An interchange received before in another file (same sender and ISA13, other content)
+ * is refused the same way, with TA1 R 025.
  *
  * Restart safety: a file left in `processing/` is looked up by its content hash. In the ledger:
  * its records are in the inbox (resumed like any intake's), so it is only archived. Not in the
@@ -16,6 +19,7 @@ import { InFlightWindow, resumePending } from "../intake/in-flight";
 import { registerIntake } from "../intake/settlement";
 import type { RemoteFiles } from "./connection";
 import { dropFile } from "./drop";
+import { INTERCHANGE_DEDUPE_DAYS, INTERCHANGE_DEDUPE_SCOPE } from "../x12";
 import { readFileRecords, type FileFormat, type ReadOptions } from "./file-records";
 import { remoteJoin, sha256Hex } from "./names";
 
@@ -24,7 +28,7 @@ export interface PickupFolders {
   processing: string;
   archive: string;
   error: string;
-  /** Where 997s for X12 files are written; empty: none. */
+  /** Where 997s (`<name>.997`) and TA1s (`<name>.ta1`) for X12 files are written; empty: none. */
   ack: string;
 }
 
@@ -42,6 +46,8 @@ export interface FileReport {
   reason: string | null;
   deadLetterId: number | null;
   ack997: string | null;
+  /** The TA1 written for the file (X12: envelope fault, duplicate interchange, or ISA14 = 1). */
+  ta1: string | null;
 }
 
 export interface PickupOptions {
@@ -51,7 +57,9 @@ export interface PickupOptions {
   connect: () => Promise<RemoteFiles>;
   folders: PickupFolders;
   match: (name: string) => boolean;
-  read: Omit<ReadOptions, "ackControlNumber">;
+  read: Omit<ReadOptions, "ackControlNumber" | "ta1ControlNumber" | "duplicate">;
+  /** How long an X12 interchange (sender + ISA13) is remembered (default 365 days). */
+  interchangeWindowMs?: number;
   /** Records emitted and not settled before a poll leaves new files waiting. */
   maxInFlight: number;
   emit: (item: InboxItem, resumed: boolean) => void;
@@ -165,23 +173,38 @@ export class SftpPickup {
       // inbox), or the same content dropped again.
       const sameFile = recovering && known.name === name;
       // Its 997 may not have been written before the stop: written now (once per name, same numbers).
-      const ack997 = sameFile ? await this.writeAck(remote, name, content, known.id) : null;
+      const acks = sameFile ? await this.writeAck(remote, name, content, known.id, sha256) : { ack997: null, ta1: null };
       const movedTo = await this.moveAside(remote, claimed, folders.archive, name, sha256);
       if (!sameFile) this.counts.duplicates++;
-      return this.finish({ ...base, format: null, outcome: sameFile ? "recovered" : "duplicate", records: 0, movedTo, ack997,
+      return this.finish({ ...base, format: null, outcome: sameFile ? "recovered" : "duplicate", records: 0, movedTo, ...acks,
         reason: sameFile ? null : `same content as ${known.name}, taken in ${new Date(known.takenAt).toISOString()}` });
     }
 
-    const reading = readFileRecords(name, content, { ...this.options.read, ackControlNumber: 0 });
+    let reading = readFileRecords(name, content, { ...this.options.read, ackControlNumber: 0 });
+    let firstSeen = "";
+    if (reading.error === null && reading.interchangeKey) {
+      // The same interchange in another file (other bytes: the ledger knows identical content).
+      // The claimant is the content, so a redo of this very file after a crash passes again.
+      const windowMs = this.options.interchangeWindowMs ?? INTERCHANGE_DEDUPE_DAYS * 86_400_000;
+      const claim = await store.claimDedupe(INTERCHANGE_DEDUPE_SCOPE, reading.interchangeKey, windowMs, `file:${sha256}`);
+      if (!claim.first) {
+        reading = readFileRecords(name, content, { ...this.options.read, ackControlNumber: 0, duplicate: true });
+        firstSeen = `; first received ${new Date(claim.firstSeenAt).toISOString()}`;
+      }
+    }
     if (reading.error !== null) {
-      const ack997 = reading.format === "x12" ? readFileRecords(name, content, { ...this.options.read, ackControlNumber: hashControlNumber(sha256) }).ack997 : null;
-      const reason = `${name}: ${reading.error}`;
-      const deadLetterId = await this.options.park(reason, { file: name, sha256, format: reading.format, folder: folders.inbound, reason: reading.error });
-      if (ack997 && folders.ack) await dropFile(remote, folders.ack, `${name}.997`, Buffer.from(ack997));
+      const acks =
+        reading.format === "x12"
+          ? readFileRecords(name, content, { ...this.options.read, ackControlNumber: hashControlNumber(sha256), ta1ControlNumber: ta1ControlNumber(sha256), duplicate: firstSeen !== "" })
+          : { ack997: null, ta1: null };
+      const reason = `${name}: ${reading.error}${firstSeen}`;
+      const deadLetterId = await this.options.park(reason, { file: name, sha256, format: reading.format, folder: folders.inbound, reason: `${reading.error}${firstSeen}` });
+      if (acks.ack997 && folders.ack) await dropFile(remote, folders.ack, `${name}.997`, Buffer.from(acks.ack997));
+      if (acks.ta1 && folders.ack) await dropFile(remote, folders.ack, `${name}.ta1`, Buffer.from(acks.ta1));
       const movedTo = await this.moveAside(remote, claimed, folders.error, name, sha256);
       await remote.write(`${movedTo}.reason.txt`, Buffer.from(`${reason}\n`));
       this.counts.errors++;
-      return this.finish({ ...base, format: reading.format, outcome: "error", records: 0, movedTo, reason, deadLetterId, ack997 });
+      return this.finish({ ...base, format: reading.format, outcome: "error", records: 0, movedTo, reason, deadLetterId, ack997: acks.ack997, ta1: acks.ta1 });
     }
 
     const topic = remoteJoin(folders.inbound, name);
@@ -191,7 +214,7 @@ export class SftpPickup {
       // Another poller took the same content in between our lookup and our transaction.
       const movedTo = await this.moveAside(remote, claimed, folders.archive, name, sha256);
       this.counts.duplicates++;
-      return this.finish({ ...base, format: reading.format, outcome: "duplicate", records: 0, movedTo, ack997: null, reason: `same content as ${taken.file.name}` });
+      return this.finish({ ...base, format: reading.format, outcome: "duplicate", records: 0, movedTo, ack997: null, ta1: null, reason: `same content as ${taken.file.name}` });
     }
     await this.options.hooks?.afterRecord?.(name);
     const receivedAt = taken.file.takenAt;
@@ -200,20 +223,23 @@ export class SftpPickup {
       this.options.emit({ ...items[i]!, id, receivedAt }, false);
     });
     this.counts.takenIn++;
-    const ack997 = await this.writeAck(remote, name, content, taken.file.id);
+    const acks = await this.writeAck(remote, name, content, taken.file.id, sha256);
     const movedTo = await this.moveAside(remote, claimed, folders.archive, name, sha256);
-    return this.finish({ ...base, format: reading.format, outcome: "taken-in", records: items.length, movedTo, ack997 });
+    return this.finish({ ...base, format: reading.format, outcome: "taken-in", records: items.length, movedTo, ...acks });
   }
 
   /**
    * The 997 of a file taken in, numbered from its ledger row so that a redo after a crash builds
-   * the same one; written once per file name. Null for CSV.
+   * the same one, and its TA1 when the sender asked (numbered from the content hash); each written
+   * once per file name. Null for CSV.
    */
-  private async writeAck(remote: RemoteFiles, name: string, content: Buffer, ledgerId: number): Promise<string | null> {
-    const reading = readFileRecords(name, content, { ...this.options.read, ackControlNumber: ledgerId });
-    if (reading.format !== "x12" || !reading.ack997) return null;
-    if (this.options.folders.ack) await dropFile(remote, this.options.folders.ack, `${name}.997`, Buffer.from(reading.ack997));
-    return reading.ack997;
+  private async writeAck(remote: RemoteFiles, name: string, content: Buffer, ledgerId: number, sha256: string): Promise<{ ack997: string | null; ta1: string | null }> {
+    const reading = readFileRecords(name, content, { ...this.options.read, ackControlNumber: ledgerId, ta1ControlNumber: ta1ControlNumber(sha256) });
+    if (reading.format !== "x12") return { ack997: null, ta1: null };
+    const folder = this.options.folders.ack;
+    if (reading.ack997 && folder) await dropFile(remote, folder, `${name}.997`, Buffer.from(reading.ack997));
+    if (reading.ta1 && folder) await dropFile(remote, folder, `${name}.ta1`, Buffer.from(reading.ta1));
+    return { ack997: reading.ack997, ta1: reading.ta1 };
   }
 
   private finish(report: FileReport): FileReport {
@@ -250,4 +276,9 @@ export class SftpPickup {
 /** A 997 control number for a refused file (no ledger row): stable for the same content. */
 function hashControlNumber(sha256: string): number {
   return (parseInt(sha256.slice(0, 8), 16) % 999_999_999) + 1;
+}
+
+/** A TA1 control number: stable for the same content, apart from the 997's (both may go out). */
+function ta1ControlNumber(sha256: string): number {
+  return hashControlNumber(sha256Hex(Buffer.from(`${sha256}:ta1`)));
 }

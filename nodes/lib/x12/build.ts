@@ -83,14 +83,14 @@ export interface EnvelopeInput {
 
 const pad = (v: string, n: number) => v.padEnd(n, " ");
 
-function stamp(date: Date | string | undefined): { ccyymmdd: string; hhmm: string } | null {
+export function stamp(date: Date | string | undefined): { ccyymmdd: string; hhmm: string } | null {
   const d = date === undefined ? new Date() : new Date(date);
   if (Number.isNaN(d.getTime())) return null;
   const iso = d.toISOString();
   return { ccyymmdd: iso.slice(0, 10).replace(/-/g, ""), hhmm: iso.slice(11, 16).replace(":", "") };
 }
 
-function controlNumber(value: unknown, label: string, errors: string[], width?: number): string {
+export function controlNumber(value: unknown, label: string, errors: string[], width?: number): string {
   const s = typeof value === "number" ? String(value) : typeof value === "string" ? value.trim() : "";
   if (!/^\d{1,9}$/.test(s) || Number(s) === 0) {
     errors.push(`${label} ${JSON.stringify(value)} must be a number from 1 to 999999999`);
@@ -99,7 +99,7 @@ function controlNumber(value: unknown, label: string, errors: string[], width?: 
   return width ? s.padStart(width, "0") : String(Number(s));
 }
 
-function checkParty(p: unknown, label: string, errors: string[]): Party {
+export function checkParty(p: unknown, label: string, errors: string[]): Party {
   const party = (p ?? {}) as Partial<Party>;
   const qualifier = typeof party.qualifier === "string" ? party.qualifier : "";
   const id = typeof party.id === "string" ? party.id : "";
@@ -111,6 +111,21 @@ function checkParty(p: unknown, label: string, errors: string[]): Party {
 export interface TransactionBody {
   set: string;
   segments: SegmentSpec[];
+}
+
+/** The fixed-width ISA (106 characters with one-character delimiters) from checked values. */
+export function isaSegment(
+  v: { sender: Party; receiver: Party; ccyymmdd: string; hhmm: string; version: string; isa13: string; ackRequested: "0" | "1"; usage: "P" | "T" },
+  delimiters: Delimiters,
+): string {
+  const isa11 = delimiters.repetition && v.version >= "00403" ? delimiters.repetition : "U";
+  return (
+    [
+      "ISA", "00", pad("", 10), "00", pad("", 10),
+      v.sender.qualifier, pad(v.sender.id, 15), v.receiver.qualifier, pad(v.receiver.id, 15),
+      v.ccyymmdd.slice(2), v.hhmm, isa11, v.version, v.isa13, v.ackRequested, v.usage, delimiters.component,
+    ].join(delimiters.element) + delimiters.segment
+  );
 }
 
 /** Wraps transaction bodies (without ST/SE) in ST/SE, one GS/GE and ISA/IEA with correct counts. */
@@ -135,15 +150,7 @@ export function envelope(input: EnvelopeInput, functionalId: string, bodies: Tra
   if (bodies.length === 0) errors.push("no transaction set to send");
   if (errors.length) return { ok: false, errors };
 
-  const isaVersion = version.slice(0, 5);
-  const isa11 = delimiters.repetition && isaVersion >= "00403" ? delimiters.repetition : "U";
-  const isa =
-    [
-      "ISA", "00", pad("", 10), "00", pad("", 10),
-      sender.qualifier, pad(sender.id, 15), receiver.qualifier, pad(receiver.id, 15),
-      when!.ccyymmdd.slice(2), when!.hhmm, isa11, isaVersion, isa13, input.ackRequested ?? "0", input.usage ?? "P", delimiters.component,
-    ].join(delimiters.element) + delimiters.segment;
-  let text = isa;
+  let text = isaSegment({ sender, receiver, ccyymmdd: when!.ccyymmdd, hhmm: when!.hhmm, version: version.slice(0, 5), isa13, ackRequested: input.ackRequested ?? "0", usage: input.usage ?? "P" }, delimiters);
   text += w.segment(["GS", functionalId, input.applicationSender ?? sender.id, input.applicationReceiver ?? receiver.id, when!.ccyymmdd, when!.hhmm, gs06, "X", version]);
   const segmentCounts: number[] = [];
   bodies.forEach((body, n) => {

@@ -2,7 +2,9 @@
  * Envelope checks for one interchange (ISA/IEA, GS/GE, ST/SE): control-number pairs, SE segment
  * counts, GE transaction counts, IEA group counts, duplicate control numbers. Every fault is a
  * structured Finding carrying the 997 codes (domain §1.7) — AK3 (X12 element 720), AK4 (723),
- * AK5 (718), AK9 (716) — or the TA1 note code (I18) for interchange faults. Never throws.
+ * AK5 (718), AK9 (716) — or the TA1 note code (I18) for interchange faults (ISA values, IEA
+ * trailer, content outside groups). TA1 segments between the ISA and the first GS (an interchange
+ * acknowledgment received) are read into `ta1`. Never throws.
  */
 import { el, type Segment } from "./tokenize";
 
@@ -96,9 +98,24 @@ export interface InterchangeHeader {
   usage: string;
 }
 
+/** A TA1 received inside an interchange (between the ISA and the first GS): a partner's interchange acknowledgment. */
+export interface ReceivedTa1 {
+  /** TA101: the acknowledged interchange's ISA13. */
+  controlNumber: string;
+  /** TA102 / TA103: its ISA09 / ISA10. */
+  date: string;
+  time: string;
+  /** TA104 (I17): A accepted, E accepted with errors, R rejected. */
+  acknowledgment: string;
+  /** TA105 (I18) note code, 000 = no error. */
+  note: string;
+}
+
 export interface Interchange {
   header: InterchangeHeader;
   groups: Group[];
+  /** TA1 segments the interchange carries (a partner acknowledging our interchanges). */
+  ta1: ReceivedTa1[];
   findings: Finding[];
   /** False when any error finding exists at any level. */
   accepted: boolean;
@@ -155,7 +172,7 @@ export function checkInterchange(segments: Segment[]): Interchange {
 
   if (!isa || isa.name !== "ISA") {
     fail({ level: "interchange", code: "ISA_MISSING", message: "the interchange does not start with an ISA segment", ta1: "022" });
-    return { header, groups, findings, accepted: false };
+    return { header, groups, ta1: [], findings, accepted: false };
   }
   if (isa.elements.length !== 16) {
     fail({ level: "interchange", code: "ISA_ELEMENTS", message: `the ISA has ${isa.elements.length} elements, not 16`, segmentIndex: 0, ta1: "022" });
@@ -164,8 +181,17 @@ export function checkInterchange(segments: Segment[]): Interchange {
     fail({ level: "interchange", code: "ISA13_INVALID", message: `ISA13 interchange control number "${header.controlNumber}" is not 9 digits`, segmentIndex: 0, ta1: "018" });
   }
 
+  checkIsaValues(header, findings);
+
   let i = 1;
   let iea: Segment | undefined;
+  const ta1: ReceivedTa1[] = [];
+  // TA1 segments may only stand between the ISA and the first GS.
+  while (i < segments.length && segments[i]!.name === "TA1") {
+    const t = segments[i]!;
+    ta1.push({ controlNumber: el(t, 1).trim(), date: el(t, 2).trim(), time: el(t, 3).trim(), acknowledgment: el(t, 4).trim(), note: el(t, 5).trim() });
+    i++;
+  }
   const groupNumbers = new Set<string>();
   while (i < segments.length) {
     const seg = segments[i]!;
@@ -234,10 +260,32 @@ export function checkInterchange(segments: Segment[]): Interchange {
       });
     }
   }
-  if (groups.length === 0) {
+  if (groups.length === 0 && ta1.length === 0) {
     fail({ level: "interchange", code: "NO_GROUPS", message: "the interchange holds no functional group", ta1: "024" });
   }
-  return { header, groups, findings, accepted: !findings.some((f) => f.severity === "error") };
+  return { header, groups, ta1, findings, accepted: !findings.some((f) => f.severity === "error") };
+}
+
+/** ISA09 / ISA10 / ISA14 / ISA15: values a TA1 has a note code for (I18 014, 015, 019, 020). */
+function checkIsaValues(header: InterchangeHeader, findings: Finding[]): void {
+  const fail = (code: string, ta1: string, message: string) =>
+    findings.push({ level: "interchange", code, severity: "error", message, segmentIndex: 0, ta1 });
+  const d = /^(\d{2})(\d{2})(\d{2})$/.exec(header.date);
+  const month = d ? Number(d[2]) : 0;
+  const day = d ? Number(d[3]) : 0;
+  if (!d || month < 1 || month > 12 || day < 1 || day > new Date(Date.UTC(2000 + Number(d[1]), month, 0)).getUTCDate()) {
+    fail("ISA09_INVALID", "014", `ISA09 interchange date "${header.date}" is not a date (YYMMDD)`);
+  }
+  const t = /^(\d{2})(\d{2})$/.exec(header.time);
+  if (!t || Number(t[1]) > 23 || Number(t[2]) > 59) {
+    fail("ISA10_INVALID", "015", `ISA10 interchange time "${header.time}" is not a time (HHMM)`);
+  }
+  if (header.ackRequested !== "0" && header.ackRequested !== "1") {
+    fail("ISA14_INVALID", "019", `ISA14 acknowledgment requested "${header.ackRequested}" must be 0 (no TA1) or 1 (TA1 requested)`);
+  }
+  if (!["P", "T", "I"].includes(header.usage)) {
+    fail("ISA15_INVALID", "020", `ISA15 usage indicator "${header.usage}" must be P (production), T (test) or I (information)`);
+  }
 }
 
 function readGroup(segments: Segment[], start: number, findings: Finding[]): { group: Group; next: number } {
