@@ -6,6 +6,7 @@ import storeNode from "../../../nodes/lsync-store/lsync-store";
 import x12Node, { dedupeWindowMs } from "../../../nodes/lsync-x12/lsync-x12";
 import { parseX12, type ParsedDocument } from "../../../nodes/lib/x12";
 import { collect, getNode, helper, sleep, tempDir, waitFor, type FlowNodeDef, type Msg } from "../nodes/_helper";
+import { x12ParseFlow } from "./_flow";
 
 const FIX = join(__dirname, "..", "..", "fixtures", "x12");
 const S214 = readFileSync(join(FIX, "sample-214.edi"), "utf8");
@@ -19,29 +20,7 @@ let dbN = 0;
 const newDb = () => join(dir.path, `x12-${++dbN}.db`);
 
 function flow(extra: Record<string, unknown>, opts: { outputs?: 1 | 2; db?: string | null } = {}): FlowNodeDef[] {
-  const outputs = opts.outputs ?? 1;
-  const nodes: FlowNodeDef[] = [
-    { id: "tab", type: "tab", label: "t" },
-    {
-      id: "x12",
-      type: "lsync-x12",
-      z: "tab",
-      mode: "parse",
-      property: "payload",
-      rejectOutput: outputs === 2,
-      senderQualifier: "ZZ",
-      senderId: "ACMESHIPPER",
-      receiverQualifier: "02",
-      receiverId: "ODFL",
-      usage: "P",
-      wires: outputs === 2 ? [["ok"], ["bad"]] : [["ok"]],
-      ...extra,
-    },
-    { id: "ok", type: "helper", z: "tab" },
-    { id: "bad", type: "helper", z: "tab" },
-    { id: "catcher", type: "catch", z: "tab", scope: ["x12"], uncaught: false, wires: [["caught"]] },
-    { id: "caught", type: "helper", z: "tab" },
-  ];
+  const nodes = x12ParseFlow(extra, opts.outputs ?? 1);
   if (opts.db) nodes.push({ id: "store", type: "lsync-store", kind: "sqlite", path: opts.db, durability: "process" });
   return nodes;
 }

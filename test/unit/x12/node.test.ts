@@ -4,34 +4,14 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import x12Node from "../../../nodes/lsync-x12/lsync-x12";
 import { parseX12, type ParsedDocument } from "../../../nodes/lib/x12";
-import { collect, getNode, helper, waitFor, type FlowNodeDef } from "../nodes/_helper";
+import { collect, getNode, helper, waitFor } from "../nodes/_helper";
+import { x12ParseFlow } from "./_flow";
 
 const FIX = join(__dirname, "..", "..", "fixtures", "x12");
 const S214 = readFileSync(join(FIX, "sample-214.edi"));
 const BAD = readFileSync(join(FIX, "bad-se-count-214.edi"), "utf8");
 
-const flow = (extra: Record<string, unknown>, outputs: number): FlowNodeDef[] => [
-  { id: "tab", type: "tab", label: "t" },
-  {
-    id: "x12",
-    type: "lsync-x12",
-    z: "tab",
-    mode: "parse",
-    property: "payload",
-    rejectOutput: outputs === 2,
-    senderQualifier: "ZZ",
-    senderId: "ACMESHIPPER",
-    receiverQualifier: "02",
-    receiverId: "ODFL",
-    usage: "P",
-    wires: outputs === 2 ? [["ok"], ["bad"]] : [["ok"]],
-    ...extra,
-  },
-  { id: "ok", type: "helper", z: "tab" },
-  { id: "bad", type: "helper", z: "tab" },
-  { id: "catcher", type: "catch", z: "tab", scope: ["x12"], uncaught: false, wires: [["caught"]] },
-  { id: "caught", type: "helper", z: "tab" },
-];
+const flow = (extra: Record<string, unknown>, outputs: number) => x12ParseFlow(extra, outputs === 2 ? 2 : 1);
 
 before(() => helper.startServer());
 after(() => helper.stopServer());
