@@ -273,6 +273,9 @@ const EXPRESSIONS = [
   "$match(a, /(\\d+)-(\\w)/).groups[1]", "$replace(a, /\\.?0+$/, '')", "$replace(a, 'x', 'y')", "$contains(a, /[1-9]/)", "$contains(a, 'b')",
   "$sort(a)", "$sort(a, function($l, $r) { $l.b > $r.b })", "$sort(a, function($l, $r) { $string($l) > $string($r) })",
   "a.$string($)", "a.($ & '!')", "a ~> $string()", "a ~> $count", "$x", "$gs1(a)", "$error(a)", "$fromMillis(a)", "$toMillis(a)",
+  // paths over single values, then an array or a sequence part-way (the single-value shortcut hands over)
+  "a.b.c.x", "$x.a.b", "$x.a[0]", "a.[b].c", "a.[b, c]", "{'s': a[]}.s", "{'s': a.b}.s.c", "($v := a[]; $v.b)", "($v := a.b; $v.c)",
+  "a.(b).c", "a.{'k': b}.k", "$.a.b", "$$.a.b.c", "a.[b, c].$count($)", "$x.[a].$type($)",
 ];
 
 const json = fc.letrec((tie) => ({

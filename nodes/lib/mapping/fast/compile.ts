@@ -98,10 +98,10 @@ function compilePath(node: Node): Ev {
   const absolute = node.steps![0]!.type === "variable";
   const keepSingletonArray = node.keepSingletonArray === true;
   const last = steps.length - 1;
-  return (input, frame) => {
-    let inputSequence: Value = Array.isArray(input) && !absolute ? input : createSequence(input);
+  /** evaluatePath's loop from step `from` on, with that step's input sequence. */
+  const stepsFrom = (from: number, inputSequence: Value, frame: Frame): Value => {
     let resultSequence: Value;
-    for (let ii = 0; ii < steps.length; ii++) {
+    for (let ii = from; ii < steps.length; ii++) {
       const step = steps[ii]!;
       if (ii === 0 && step.consarray) resultSequence = step.ev(inputSequence, frame);
       else resultSequence = evaluateStep(step.ev, step.stages, inputSequence as Seq, frame, ii === last);
@@ -115,6 +115,32 @@ function compilePath(node: Node): Ev {
       resultSequence = r;
     }
     return resultSequence;
+  };
+  const general: Ev = (input, frame) => stepsFrom(0, Array.isArray(input) && !absolute ? input : createSequence(input), frame);
+  // Most paths in a mapping walk single values (`deviceId`, `$label.sscc`, `dims.lengthCm`): while each
+  // step's input is one value that is not an array, evaluateStep's sequences hold one item, so the
+  // step's result is its expression's value as it is. The first array hands over to evaluateStep
+  // (with the sequence that step would have produced); the result then gets the same normalisation.
+  const single = !keepSingletonArray && node.keepArray !== true && !steps[0]!.consarray && steps.every((s) => s.stages.length === 0);
+  if (!single) return general;
+  return (input, frame) => {
+    if (Array.isArray(input) && !absolute) return general(input, frame);
+    let value: Value = input;
+    for (let ii = 0; ii < steps.length; ii++) {
+      value = steps[ii]!.ev(value, frame);
+      if (typeof value === "undefined") return undefined;
+      if (Array.isArray(value)) {
+        // evaluateStep on a one-item input: the last step keeps a plain array as it is...
+        if (ii === last && !isSequence(value)) return value;
+        // ...otherwise the array is flattened into the step's result sequence
+        const resultSequence = createSequence();
+        if ((value as Seq).cons) resultSequence.push(value);
+        else for (const v of value) resultSequence.push(v);
+        if (resultSequence.length === 0 || ii === last) return resultSequence;
+        return stepsFrom(ii + 1, resultSequence, frame);
+      }
+    }
+    return value;
   };
 }
 
