@@ -90,6 +90,7 @@ function compileCore(node: Node): Ev {
 // ---- paths ------------------------------------------------------------------------------------
 
 function compilePath(node: Node): Ev {
+  if (node.steps!.some((step) => step.tuple === true)) return compileTuplePath(node);
   const steps = node.steps!.map((step) => ({
     ev: compileNode(step),
     stages: (step.stages ?? []).map((s) => compileFilter(s)),
@@ -141,6 +142,132 @@ function compilePath(node: Node): Ev {
       }
     }
     return value;
+  };
+}
+
+// ---- paths with `#$i` positional bindings: tuple streams ------------------------------------
+
+/** A tuple of jsonata's tuple stream: `@` the value, plus the positional bindings made so far. */
+type Tuple = Record<string, Value>;
+type TupleStream = Seq & Tuple[];
+
+/** createFrameFromTuple: a frame binding every entry of the tuple (`@` included). */
+function frameFromTuple(frame: Frame, tuple: Tuple): Frame {
+  const inner = new Frame(frame, frame.scope, frame.callerInput);
+  for (const key of Object.keys(tuple)) inner.bind(key, tuple[key]);
+  return inner;
+}
+
+type TupleStage = (input: TupleStream, frame: Frame) => TupleStream;
+
+/** evaluateStages on a tuple stream: filters (evaluateFilter's tuple branch) and `#$i` index stages. */
+function compileTupleStage(stage: Stage): TupleStage {
+  if (stage.type === "index") {
+    const name = String(stage.value);
+    return (input) => {
+      for (let ee = 0; ee < input.length; ee++) input[ee]![name] = ee;
+      return input;
+    };
+  }
+  const predicate = stage.expr;
+  if (predicate.type === "number") {
+    const literal = Math.floor(predicate.value as number);
+    return (input) => {
+      const results = createSequence() as TupleStream;
+      results.tupleStream = true;
+      const index = literal < 0 ? input.length + literal : literal;
+      const item = input[index];
+      if (typeof item !== "undefined") results.push(item);
+      return results;
+    };
+  }
+  const ev = compileNode(predicate);
+  return (input, frame) => {
+    const results = createSequence() as TupleStream;
+    results.tupleStream = true;
+    for (let index = 0; index < input.length; index++) {
+      const item = input[index]!;
+      let res = ev(item["@"], frameFromTuple(frame, item));
+      if (isNumeric(res)) res = [res];
+      if (isArrayOfNumbers(res)) {
+        for (const ires of res as number[]) {
+          let ii = Math.floor(ires);
+          if (ii < 0) ii = input.length + ii;
+          if (ii === index) results.push(item);
+        }
+      } else if (toBoolean(res)) {
+        results.push(item);
+      }
+    }
+    return results;
+  };
+}
+
+/**
+ * evaluatePath once a step carries a `#$i` binding: from that step on, the path carries a stream
+ * of tuples (evaluateTupleStep), each step evaluated in a frame holding the tuple's bindings; the
+ * result is the sequence of the tuples' values. checkSubset leaves out focus (`@`), ancestry (`%`),
+ * grouping and sorting, so a tuple here only ever holds `@` and positions.
+ */
+function compileTuplePath(node: Node): Ev {
+  const steps = node.steps!.map((step) => ({
+    ev: compileNode(step),
+    // a step before the first `#` runs as evaluateStep (its stages are filters), the others on tuples
+    stages: step.tuple ? [] : (step.stages ?? []).map((s) => compileFilter(s)),
+    tupleStages: (step.stages ?? []).map(compileTupleStage),
+    consarray: step.consarray === true,
+    tuple: step.tuple === true,
+    index: typeof step.index === "string" ? step.index : undefined,
+  }));
+  const absolute = node.steps![0]!.type === "variable";
+  const keepSingletonArray = node.keepSingletonArray === true;
+  const last = steps.length - 1;
+  return (input, frame) => {
+    let inputSequence: Value = Array.isArray(input) && !absolute ? input : createSequence(input);
+    let resultSequence: Value;
+    let isTupleStream = false;
+    let tuples: TupleStream | undefined;
+    for (let ii = 0; ii < steps.length; ii++) {
+      const step = steps[ii]!;
+      if (step.tuple) isTupleStream = true;
+      if (ii === 0 && step.consarray) resultSequence = step.ev(inputSequence, frame);
+      else if (isTupleStream) {
+        // evaluateTupleStep
+        const from: Tuple[] = tuples ?? (inputSequence as Seq).map((item) => ({ "@": item }));
+        let result = createSequence() as TupleStream;
+        result.tupleStream = true;
+        for (const tuple of from) {
+          let res = step.ev(tuple["@"], frameFromTuple(frame, tuple));
+          if (typeof res === "undefined") continue;
+          if (!Array.isArray(res)) res = [res];
+          const values = res as Value[];
+          for (let bb = 0; bb < values.length; bb++) {
+            const next: Tuple = Object.assign(Object.create(null) as Tuple, tuple);
+            next["@"] = values[bb];
+            if (step.index !== undefined) next[step.index] = bb;
+            result.push(next);
+          }
+        }
+        for (const stage of step.tupleStages) result = stage(result, frame);
+        tuples = result;
+      } else {
+        resultSequence = evaluateStep(step.ev, step.stages, inputSequence as Seq, frame, ii === last);
+      }
+      if (!isTupleStream && (typeof resultSequence === "undefined" || (resultSequence as Seq).length === 0)) break;
+      inputSequence = resultSequence;
+    }
+    if (isTupleStream) {
+      const values = createSequence();
+      for (const tuple of tuples!) values.push(tuple["@"]);
+      resultSequence = values;
+    }
+    if (keepSingletonArray) {
+      let r = resultSequence as Seq;
+      if (Array.isArray(r) && r.cons && !r.sequence) r = createSequence(r);
+      r.keepSingleton = true;
+      resultSequence = r;
+    }
+    return resultSequence;
   };
 }
 
