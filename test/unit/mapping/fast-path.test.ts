@@ -290,6 +290,10 @@ const EXPRESSIONS = [
   "a#$i.b#$j.[$i, $j]", "a.b#$i.c", "$x#$i[$i < 2 and b].c", "$min($x#$i[b = 'x'].$i)", "a#$i.(b)[0]", "a#$i[[0, 1]]", "a#$i[$i].b", "$count(a#$i[$i > 0])",
   "($j := 1; a#$i[$i = $j].b)", "a#$i.($k := $i; c.$k)", "a#$i.{'i': $i, 'v': b}", "a#$i[]", "[a#$i.$i]",
   "a.b#$i.$i", "a.b#$i[$i = 0]", "a.b#$i.c#$j.[$i, $j]",
+  "($i := 1; a#$k[$i = $k].b#$i.[$i, $k])", "($i := 0; a[$i = 0]#$i.$i)",
+  // names bound in the expression vs the call's bindings and built-ins (resolved at compile time)
+  "($x := a; $x)", "[$x, ($x := b; $x), $x]", "($string := function($v) { 'S' & $v }; $string(a))", "($f := function() { $z }; $z := a; $f())",
+  "($topic := 'mine'; $topic & $string($x))", "$topicParts[1] & $topic", "a#$x.$x", "($g := function($x) { $x.b }; $g(a) & $string($x))",
 ];
 
 const json = fc.letrec((tie) => ({
@@ -323,7 +327,7 @@ describe("fast path equals jsonata on an analyst's own expressions", () => {
 describe("fast path equals jsonata on # positional bindings over nested arrays", () => {
   it("positions count within each input item's results, and index stages after filters renumber", async () => {
     const data = { a: [{ b: [{ c: [1, 2] }, { c: 3 }] }, { b: [{ c: [4] }, { c: [5, 6] }, { c: 7 }] }, { b: "x" }] };
-    const exprs = ["a.b#$i.$i", "a.b#$i[$i = 1].c", "a.b#$i.c#$j.[$i, $j]", "a.b[c]#$i[$i > 0].c", "a#$i.b#$j[$j = $i].c", "a#$i.b[-1]", "a#$i.b#$j[-1].[$i, $j]"];
+    const exprs = ["($i := 1; a#$k[$k = $i].b#$i.[$i, $k])", "a.b#$i.$i", "a.b#$i[$i = 1].c", "a.b#$i.c#$j.[$i, $j]", "a.b[c]#$i[$i > 0].c", "a#$i.b#$j[$j = $i].c", "a#$i.b[-1]", "a#$i.b#$j[-1].[$i, $j]"];
     for (const e of exprs) {
       const outcome = await assertEquivalent(pairFor(e), data, bindings(), e);
       assert.ok(outcome.ok, `${e} maps`);

@@ -7,12 +7,15 @@ import { FAST_NATIVES } from "./natives";
  * - `:=` only directly in a block (or at the top): jsonata evaluates array items and object values
  *   concurrently (Promise.all), so a binding made inside one would race the others;
  * - a called `$name` the expression does not bind itself must be a native we run synchronously.
+ * Returns the names the expression binds anywhere: every other name resolves to the call's bindings
+ * or a native.
  */
-export function checkSubset(root: Node, registered: readonly string[]): void {
+export function checkSubset(root: Node, registered: readonly string[]): ReadonlySet<string> {
   const bound = new Set<string>();
   collectBound(root, bound);
   const callable = new Set([...FAST_NATIVES, ...registered, ...bound]);
   visit(root, true, callable, bound);
+  return bound;
 }
 
 function collectBound(node: Node | undefined, bound: Set<string>): void {

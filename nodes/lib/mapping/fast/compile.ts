@@ -1,6 +1,6 @@
 import type { Node, Stage } from "./ast";
 import { applyFunction, FastLambda, Thunk, type Ev } from "./apply";
-import { Frame } from "./frame";
+import { Frame, UNSET } from "./frame";
 import { compileBinary } from "./operators";
 import {
   append,
@@ -17,6 +17,19 @@ import {
   type Seq,
   type Value,
 } from "./runtime";
+
+/** The names the expression being compiled binds anywhere (`:=`, lambda parameters, `#`), from checkSubset. */
+let boundNames: ReadonlySet<string> | undefined;
+
+/** compileNode for a whole expression, with the names it binds (so that the others resolve at compile time). */
+export function compileExpression(node: Node, bound: ReadonlySet<string>): Ev {
+  boundNames = bound;
+  try {
+    return compileNode(node);
+  } finally {
+    boundNames = undefined;
+  }
+}
 
 /**
  * AST -> closures. Each `compile*` mirrors the jsonata 2.2 evaluator function of the same name
@@ -76,6 +89,8 @@ function compileCore(node: Node): Ev {
     case "variable": {
       const name = String(node.value);
       if (name === "") return (input) => (input && (input as Seq).outerWrapper ? (input as Seq)[0] : input);
+      // resolved now: a name nothing in the expression binds is never in a frame
+      if (boundNames !== undefined && !boundNames.has(name)) return (_input, frame) => frame.lookupGlobal(name);
       return (_input, frame) => frame.lookup(name);
     }
     case "lambda":
@@ -147,25 +162,26 @@ function compilePath(node: Node): Ev {
 
 // ---- paths with `#$i` positional bindings: tuple streams ------------------------------------
 
-/** A tuple of jsonata's tuple stream: `@` the value, plus the positional bindings made so far. */
-type Tuple = Record<string, Value>;
+/**
+ * A tuple of jsonata's tuple stream: entry 0 is `@` (the value), the others the path's positional
+ * bindings, in slots fixed at compile time (UNSET until a step or stage binds them).
+ */
+type Tuple = Value[];
 type TupleStream = Seq & Tuple[];
 
-/** createFrameFromTuple: a frame binding every entry of the tuple (`@` included). */
-function frameFromTuple(frame: Frame, tuple: Tuple): Frame {
-  const inner = new Frame(frame, frame.scope, frame.callerInput);
-  for (const key of Object.keys(tuple)) inner.bind(key, tuple[key]);
-  return inner;
+/** createFrameFromTuple: a frame binding every entry of the tuple (`@` included), read in place. */
+function frameFromTuple(frame: Frame, names: readonly string[], tuple: Tuple): Frame {
+  return new Frame(frame, frame.scope, frame.callerInput, names, tuple);
 }
 
 type TupleStage = (input: TupleStream, frame: Frame) => TupleStream;
 
 /** evaluateStages on a tuple stream: filters (evaluateFilter's tuple branch) and `#$i` index stages. */
-function compileTupleStage(stage: Stage): TupleStage {
+function compileTupleStage(stage: Stage, names: readonly string[]): TupleStage {
   if (stage.type === "index") {
-    const name = String(stage.value);
+    const slot = names.indexOf(String(stage.value));
     return (input) => {
-      for (let ee = 0; ee < input.length; ee++) input[ee]![name] = ee;
+      for (let ee = 0; ee < input.length; ee++) input[ee]![slot] = ee;
       return input;
     };
   }
@@ -187,7 +203,7 @@ function compileTupleStage(stage: Stage): TupleStage {
     results.tupleStream = true;
     for (let index = 0; index < input.length; index++) {
       const item = input[index]!;
-      let res = ev(item["@"], frameFromTuple(frame, item));
+      let res = ev(item[0], frameFromTuple(frame, names, item));
       if (isNumeric(res)) res = [res];
       if (isArrayOfNumbers(res)) {
         for (const ires of res as number[]) {
@@ -210,14 +226,21 @@ function compileTupleStage(stage: Stage): TupleStage {
  * grouping and sorting, so a tuple here only ever holds `@` and positions.
  */
 function compileTuplePath(node: Node): Ev {
+  const names = ["@"];
+  for (const step of node.steps!) {
+    for (const name of [step.index, ...(step.stages ?? []).filter((st) => st.type === "index").map((st) => st.value)]) {
+      if (typeof name === "string" && !names.includes(name)) names.push(name);
+    }
+  }
+  const fresh: Tuple = names.map(() => UNSET);
   const steps = node.steps!.map((step) => ({
     ev: compileNode(step),
     // a step before the first `#` runs as evaluateStep (its stages are filters), the others on tuples
     stages: step.tuple ? [] : (step.stages ?? []).map((s) => compileFilter(s)),
-    tupleStages: (step.stages ?? []).map(compileTupleStage),
+    tupleStages: (step.stages ?? []).map((st) => compileTupleStage(st, names)),
     consarray: step.consarray === true,
     tuple: step.tuple === true,
-    index: typeof step.index === "string" ? step.index : undefined,
+    index: typeof step.index === "string" ? names.indexOf(step.index) : -1,
   }));
   const absolute = node.steps![0]!.type === "variable";
   const keepSingletonArray = node.keepSingletonArray === true;
@@ -233,18 +256,22 @@ function compileTuplePath(node: Node): Ev {
       if (ii === 0 && step.consarray) resultSequence = step.ev(inputSequence, frame);
       else if (isTupleStream) {
         // evaluateTupleStep
-        const from: Tuple[] = tuples ?? (inputSequence as Seq).map((item) => ({ "@": item }));
+        const from: Tuple[] = tuples ?? (inputSequence as Seq).map((item) => {
+          const tuple = fresh.slice();
+          tuple[0] = item;
+          return tuple;
+        });
         let result = createSequence() as TupleStream;
         result.tupleStream = true;
         for (const tuple of from) {
-          let res = step.ev(tuple["@"], frameFromTuple(frame, tuple));
+          let res = step.ev(tuple[0], frameFromTuple(frame, names, tuple));
           if (typeof res === "undefined") continue;
           if (!Array.isArray(res)) res = [res];
           const values = res as Value[];
           for (let bb = 0; bb < values.length; bb++) {
-            const next: Tuple = Object.assign(Object.create(null) as Tuple, tuple);
-            next["@"] = values[bb];
-            if (step.index !== undefined) next[step.index] = bb;
+            const next = tuple.slice();
+            next[0] = values[bb];
+            if (step.index >= 0) next[step.index] = bb;
             result.push(next);
           }
         }
@@ -258,7 +285,7 @@ function compileTuplePath(node: Node): Ev {
     }
     if (isTupleStream) {
       const values = createSequence();
-      for (const tuple of tuples!) values.push(tuple["@"]);
+      for (const tuple of tuples!) values.push(tuple[0]);
       resultSequence = values;
     }
     if (keepSingletonArray) {
