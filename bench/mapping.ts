@@ -61,7 +61,7 @@ export interface MappingRow {
   fastUs: number;
 }
 
-async function sampleFor(id: string): Promise<{ payload: unknown; context: MapContext } | null> {
+export async function sampleFor(id: string): Promise<{ payload: unknown; context: MapContext } | null> {
   const scanner: MapContext = { topic: "wms/DC1/scanner/RF-017/pick", receivedAt: RECEIVED };
   if (id === "scanner-json") return { payload: SCAN, context: scanner };
   if (id === "scanner-gs1") return { payload: "]C100340123450000000017", context: { ...scanner, props: { deviceId: "RF-017", seq: "7", loadId: "LD-1" } } };
