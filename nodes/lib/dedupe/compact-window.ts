@@ -72,11 +72,6 @@ export class CompactWindow {
     return this.live;
   }
 
-  /** Bytes held by the typed arrays. */
-  get bytes(): number {
-    return this.hashes.byteLength + this.times.byteLength + this.index.byteLength;
-  }
-
   claim(key: string, ttlMs: number, ref: string, now: number): DedupeClaim {
     this.purge(now);
     hashString(key, CompactWindow.KEY_SEED);
