@@ -105,7 +105,9 @@ export class CompactWindow {
     h[6 * p + 4] = lanes[0];
     h[6 * p + 5] = lanes[1];
     this.times[2 * p] = now;
-    this.times[2 * p + 1] = now + ttlMs;
+    // NaN marks a dead entry: a NaN TTL expires at once instead (as the Map's `NaN > now` did)
+    const expiresAt = now + ttlMs;
+    this.times[2 * p + 1] = Number.isNaN(expiresAt) ? now : expiresAt;
     this.insertIndex(p);
     return { first: true, firstSeenAt: now };
   }

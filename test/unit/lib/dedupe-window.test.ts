@@ -100,6 +100,18 @@ describe("CompactWindow against the Map-based reference", () => {
     );
   });
 
+  it("a NaN TTL (not what the node passes) expires at once, without corrupting the window", () => {
+    const window = new CompactWindow(4, { minCapacity: 2 });
+    const model = new ReferenceWindow(4);
+    const ops: [string, number, string, number][] = [
+      ["A", NaN, "r", 1], ["A", 10, "s", 1], ["B", NaN, "r", 2], ["C", 10, "r", 3], ["A", 10, "t", 3], ["B", 10, "r", 4], ["D", NaN, "r", 5], ["E", 10, "r", 6], ["C", 10, "x", 7],
+    ];
+    for (const [key, ttl, ref, now] of ops) assert.deepEqual(window.claim(key, ttl, ref, now), model.claim(key, ttl, ref, now), `${key} at ${now}`);
+    window.purge(100);
+    model.purge(100);
+    assert.equal(window.size, model.size);
+  });
+
   it("keeps every one of 200,000 distinct keys apart and within maxKeys", () => {
     const window = new CompactWindow(150_000);
     for (let i = 0; i < 200_000; i++) assert.equal(window.claim(`SCAN|DC1|RF-001|${i}`, 60_000, "r", 1).first, true);
