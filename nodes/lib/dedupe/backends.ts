@@ -1,4 +1,5 @@
 import type { DedupeClaim, LsyncStore } from "../store";
+import { CompactWindow } from "./compact-window";
 
 /** Where the idempotent consumer remembers keys it has seen. */
 export interface DedupeBackend {
@@ -11,48 +12,40 @@ export interface DedupeBackend {
 /**
  * In-process window. Fast, lost on restart, not shared across instances: right for a single
  * instance whose intake is durable anyway (a resumed item carries its own ref and passes again).
- * Keys expire in insertion order because the TTL is the same for all, so eviction is a walk from
- * the front of the Map.
+ * Keys and refs are kept as wide hashes in typed arrays (compact-window.ts, which gives the odds of a
+ * hash collision): 1,000,000 keys take ~50 MB. Keys are evicted oldest first beyond maxKeys.
  */
 export class MemoryDedupe implements DedupeBackend {
   readonly kind = "memory" as const;
-  private readonly seen = new Map<string, { expiresAt: number; firstSeenAt: number; ref: string }>();
+  private readonly window: CompactWindow;
   private readonly timer: NodeJS.Timeout;
 
-  constructor(private readonly maxKeys = 1_000_000) {
-    this.timer = setInterval(() => this.purge(Date.now()), 10_000);
+  /** `now` is injectable for tests; the window assumes it does not go backwards. */
+  constructor(
+    maxKeys = 1_000_000,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.window = new CompactWindow(maxKeys);
+    this.timer = setInterval(() => this.purge(this.now()), 10_000);
     this.timer.unref();
   }
 
   async claim(key: string, ttlMs: number, ref: string): Promise<DedupeClaim> {
-    const now = Date.now();
-    const hit = this.seen.get(key);
-    if (hit && hit.expiresAt > now) return { first: hit.ref === ref, firstSeenAt: hit.firstSeenAt };
-    if (hit) this.seen.delete(key);
-    this.seen.set(key, { expiresAt: now + ttlMs, firstSeenAt: now, ref });
-    if (this.seen.size > this.maxKeys) this.evictOldest();
-    return { first: true, firstSeenAt: now };
+    return this.window.claim(key, ttlMs, ref, this.now());
   }
 
-  private evictOldest(): void {
-    const oldest = this.seen.keys().next();
-    if (!oldest.done) this.seen.delete(oldest.value);
-  }
-
+  /** Drops expired keys from the front (the oldest); a key expired behind a live one waits for its turn. */
   purge(now: number): void {
-    for (const [key, entry] of this.seen) {
-      if (entry.expiresAt > now) break;
-      this.seen.delete(key);
-    }
+    this.window.purge(now);
   }
 
   async size(): Promise<number> {
-    return this.seen.size;
+    return this.window.size;
   }
 
   close(): void {
     clearInterval(this.timer);
-    this.seen.clear();
+    this.window.clear();
   }
 }
 

@@ -15,6 +15,11 @@ const GS = "\x1d";
 const SSCC = "340123450000000017";
 const GTIN = "09506000134352";
 
+/** An X12 sample of the parser tests (test/fixtures/x12), as the flat segment list. */
+function x12Fixture(file: string): unknown {
+  return x12Segments(readFileSync(join(FIXTURES, "..", "x12", file), "utf8"));
+}
+
 function fixture(file: string): unknown {
   const text = readFileSync(join(FIXTURES, file), "utf8");
   return file.endsWith(".edi") ? x12Segments(text) : JSON.parse(text);
@@ -96,6 +101,12 @@ function samples(id: string): Sample[] {
         plain({ ...m, type: "ARRIVED" }),
       ];
     }
+    case "x12-214-status":
+      return [plain(fixture("x12-214-ltl.edi")), plain(x12Fixture("sample-214.edi"))];
+    case "x12-210-invoice":
+      return [plain(fixture("x12-210-ltl.edi")), plain(fixture("x12-210-corrected-minimal.edi")), plain(x12Fixture("sample-210.edi"))];
+    case "x12-945-ship-advice":
+      return [plain(fixture("x12-945-ship-advice.edi"))];
     default:
       return [];
   }
@@ -131,6 +142,9 @@ const COMPILED = [
   "p44-event-history",
   "wms-short-pick",
   "tms-milestone-exception",
+  "x12-214-status",
+  "x12-210-invoice",
+  "x12-945-ship-advice",
 ];
 
 /**
@@ -157,7 +171,7 @@ const COMPILED_OPERATIONS = [
 ];
 
 describe("fast path coverage of the shipped profiles", () => {
-  it("compiles these profiles whole; the X12 ones (# positional binding) stay on jsonata", () => {
+  it("compiles these profiles whole (the X12 ones with their # positional bindings); tms-shipment-plan stays on jsonata", () => {
     const engines = listProfiles().map((p) => {
       const m = compileMapping(profileSource(p), p.input);
       return { id: p.id, engine: m.engine, reason: m.fastPathReason };
@@ -167,13 +181,8 @@ describe("fast path coverage of the shipped profiles", () => {
       [...COMPILED, ...COMPILED_OPERATIONS].sort(),
     );
     const fallbacks = Object.fromEntries(engines.filter((x) => x.engine === "jsonata").map((e) => [e.id, e.reason ?? ""]));
-    for (const [id, reason] of Object.entries(fallbacks)) {
-      if (id === "tms-shipment-plan") assert.match(reason, /sort expressions/);
-      else {
-        assert.match(id, /^x12-/, `${id} falls back: ${reason}`);
-        assert.match(reason, /# index binding/);
-      }
-    }
+    assert.deepEqual(Object.keys(fallbacks), ["tms-shipment-plan"]);
+    assert.match(fallbacks["tms-shipment-plan"]!, /sort expressions/);
   });
 
   it("LSYNC_MAPPING_FAST=off or {fast: false} keeps a mapping on jsonata", () => {
@@ -293,6 +302,18 @@ const EXPRESSIONS = [
   "$match(a, /(\\d+)-(\\w)/).groups[1]", "$replace(a, /\\.?0+$/, '')", "$replace(a, 'x', 'y')", "$contains(a, /[1-9]/)", "$contains(a, 'b')",
   "$sort(a)", "$sort(a, function($l, $r) { $l.b > $r.b })", "$sort(a, function($l, $r) { $string($l) > $string($r) })",
   "a.$string($)", "a.($ & '!')", "a ~> $string()", "a ~> $count", "$x", "$gs1(a)", "$error(a)", "$fromMillis(a)", "$toMillis(a)",
+  // paths over single values, then an array or a sequence part-way (the single-value shortcut hands over)
+  "a.b.c.x", "$x.a.b", "$x.a[0]", "a.[b].c", "a.[b, c]", "{'s': a[]}.s", "{'s': a.b}.s.c", "($v := a[]; $v.b)", "($v := a.b; $v.c)",
+  "a.(b).c", "a.{'k': b}.k", "$.a.b", "$$.a.b.c", "a.[b, c].$count($)", "$x.[a].$type($)",
+  // `#$i` positional bindings (tuple streams): on steps, as index stages between filters, across steps
+  "a#$i.b", "a#$i.$i", "a#$i[$i > 0]", "a#$i[$i > 0].[$i, b]", "$x#$i[0]", "$x#$i[-1].$i", "a#$i[b]#$j[$j = 0].$i", "a[b]#$i.($i & ':' & $string(c))",
+  "a#$i.b#$j.[$i, $j]", "a.b#$i.c", "$x#$i[$i < 2 and b].c", "$min($x#$i[b = 'x'].$i)", "a#$i.(b)[0]", "a#$i[[0, 1]]", "a#$i[$i].b", "$count(a#$i[$i > 0])",
+  "($j := 1; a#$i[$i = $j].b)", "a#$i.($k := $i; c.$k)", "a#$i.{'i': $i, 'v': b}", "a#$i[]", "[a#$i.$i]",
+  "a.b#$i.$i", "a.b#$i[$i = 0]", "a.b#$i.c#$j.[$i, $j]",
+  "($i := 1; a#$k[$i = $k].b#$i.[$i, $k])", "($i := 0; a[$i = 0]#$i.$i)",
+  // names bound in the expression vs the call's bindings and built-ins (resolved at compile time)
+  "($x := a; $x)", "[$x, ($x := b; $x), $x]", "($string := function($v) { 'S' & $v }; $string(a))", "($f := function() { $z }; $z := a; $f())",
+  "($topic := 'mine'; $topic & $string($x))", "$topicParts[1] & $topic", "a#$x.$x", "($g := function($x) { $x.b }; $g(a) & $string($x))",
 ];
 
 const json = fc.letrec((tie) => ({
@@ -320,6 +341,17 @@ describe("fast path equals jsonata on an analyst's own expressions", () => {
       }),
       { numRuns: 120, seed: 42 },
     );
+  });
+});
+
+describe("fast path equals jsonata on # positional bindings over nested arrays", () => {
+  it("positions count within each input item's results, and index stages after filters renumber", async () => {
+    const data = { a: [{ b: [{ c: [1, 2] }, { c: 3 }] }, { b: [{ c: [4] }, { c: [5, 6] }, { c: 7 }] }, { b: "x" }] };
+    const exprs = ["($i := 1; a#$k[$k = $i].b#$i.[$i, $k])", "a.b#$i.$i", "a.b#$i[$i = 1].c", "a.b#$i.c#$j.[$i, $j]", "a.b[c]#$i[$i > 0].c", "a#$i.b#$j[$j = $i].c", "a#$i.b[-1]", "a#$i.b#$j[-1].[$i, $j]"];
+    for (const e of exprs) {
+      const outcome = await assertEquivalent(pairFor(e), data, bindings(), e);
+      assert.ok(outcome.ok, `${e} maps`);
+    }
   });
 });
 

@@ -40,7 +40,7 @@ function applyInner(proc: Value, args: Value[], callerInput: Value, natives: Nat
   if (def && def._jsonata_function === true) {
     const sync = natives.syncOf(def);
     if (!sync) throw new Fallback("a function the fast path does not cover");
-    const validated = def.signature ? def.signature.validate(args, callerInput) : args;
+    const validated = natives.validate(def, args, callerInput);
     const focus: Focus = { input: callerInput, createSequence, environment: { lookup: () => undefined } };
     return sync(focus, validated, (fn, fnArgs) => applyFunction(fn, fnArgs, null, natives));
   }

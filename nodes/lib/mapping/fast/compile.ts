@@ -1,6 +1,6 @@
 import type { Node, Stage } from "./ast";
 import { applyFunction, FastLambda, Thunk, type Ev } from "./apply";
-import { Frame } from "./frame";
+import { Frame, UNSET } from "./frame";
 import { compileBinary } from "./operators";
 import {
   append,
@@ -17,6 +17,19 @@ import {
   type Seq,
   type Value,
 } from "./runtime";
+
+/** The names the expression being compiled binds anywhere (`:=`, lambda parameters, `#`), from checkSubset. */
+let boundNames: ReadonlySet<string> | undefined;
+
+/** compileNode for a whole expression, with the names it binds (so that the others resolve at compile time). */
+export function compileExpression(node: Node, bound: ReadonlySet<string>): Ev {
+  boundNames = bound;
+  try {
+    return compileNode(node);
+  } finally {
+    boundNames = undefined;
+  }
+}
 
 /**
  * AST -> closures. Each `compile*` mirrors the jsonata 2.2 evaluator function of the same name
@@ -76,6 +89,8 @@ function compileCore(node: Node): Ev {
     case "variable": {
       const name = String(node.value);
       if (name === "") return (input) => (input && (input as Seq).outerWrapper ? (input as Seq)[0] : input);
+      // resolved now: a name nothing in the expression binds is never in a frame
+      if (boundNames !== undefined && !boundNames.has(name)) return (_input, frame) => frame.lookupGlobal(name);
       return (_input, frame) => frame.lookup(name);
     }
     case "lambda":
@@ -90,6 +105,7 @@ function compileCore(node: Node): Ev {
 // ---- paths ------------------------------------------------------------------------------------
 
 function compilePath(node: Node): Ev {
+  if (node.steps!.some((step) => step.tuple === true)) return compileTuplePath(node);
   const steps = node.steps!.map((step) => ({
     ev: compileNode(step),
     stages: (step.stages ?? []).map((s) => compileFilter(s)),
@@ -98,15 +114,179 @@ function compilePath(node: Node): Ev {
   const absolute = node.steps![0]!.type === "variable";
   const keepSingletonArray = node.keepSingletonArray === true;
   const last = steps.length - 1;
-  return (input, frame) => {
-    let inputSequence: Value = Array.isArray(input) && !absolute ? input : createSequence(input);
+  /** evaluatePath's loop from step `from` on, with that step's input sequence. */
+  const stepsFrom = (from: number, inputSequence: Value, frame: Frame): Value => {
     let resultSequence: Value;
-    for (let ii = 0; ii < steps.length; ii++) {
+    for (let ii = from; ii < steps.length; ii++) {
       const step = steps[ii]!;
       if (ii === 0 && step.consarray) resultSequence = step.ev(inputSequence, frame);
       else resultSequence = evaluateStep(step.ev, step.stages, inputSequence as Seq, frame, ii === last);
       if (typeof resultSequence === "undefined" || (resultSequence as Seq).length === 0) break;
       inputSequence = resultSequence;
+    }
+    if (keepSingletonArray) {
+      let r = resultSequence as Seq;
+      if (Array.isArray(r) && r.cons && !r.sequence) r = createSequence(r);
+      r.keepSingleton = true;
+      resultSequence = r;
+    }
+    return resultSequence;
+  };
+  const general: Ev = (input, frame) => stepsFrom(0, Array.isArray(input) && !absolute ? input : createSequence(input), frame);
+  // Most paths in a mapping walk single values (`deviceId`, `$label.sscc`, `dims.lengthCm`): while each
+  // step's input is one value that is not an array, evaluateStep's sequences hold one item, so the
+  // step's result is its expression's value as it is. The first array hands over to evaluateStep
+  // (with the sequence that step would have produced); the result then gets the same normalisation.
+  const single = !keepSingletonArray && node.keepArray !== true && !steps[0]!.consarray && steps.every((s) => s.stages.length === 0);
+  if (!single) return general;
+  return (input, frame) => {
+    if (Array.isArray(input) && !absolute) return general(input, frame);
+    let value: Value = input;
+    for (let ii = 0; ii < steps.length; ii++) {
+      value = steps[ii]!.ev(value, frame);
+      if (typeof value === "undefined") return undefined;
+      if (Array.isArray(value)) {
+        // evaluateStep on a one-item input: the last step keeps a plain array as it is...
+        if (ii === last && !isSequence(value)) return value;
+        // ...otherwise the array is flattened into the step's result sequence
+        const resultSequence = createSequence();
+        if ((value as Seq).cons) resultSequence.push(value);
+        else for (const v of value) resultSequence.push(v);
+        if (resultSequence.length === 0 || ii === last) return resultSequence;
+        return stepsFrom(ii + 1, resultSequence, frame);
+      }
+    }
+    return value;
+  };
+}
+
+// ---- paths with `#$i` positional bindings: tuple streams ------------------------------------
+
+/**
+ * A tuple of jsonata's tuple stream: entry 0 is `@` (the value), the others the path's positional
+ * bindings, in slots fixed at compile time (UNSET until a step or stage binds them).
+ */
+type Tuple = Value[];
+type TupleStream = Seq & Tuple[];
+
+/** createFrameFromTuple: a frame binding every entry of the tuple (`@` included), read in place. */
+function frameFromTuple(frame: Frame, names: readonly string[], tuple: Tuple): Frame {
+  return new Frame(frame, frame.scope, frame.callerInput, names, tuple);
+}
+
+type TupleStage = (input: TupleStream, frame: Frame) => TupleStream;
+
+/** evaluateStages on a tuple stream: filters (evaluateFilter's tuple branch) and `#$i` index stages. */
+function compileTupleStage(stage: Stage, names: readonly string[]): TupleStage {
+  if (stage.type === "index") {
+    const slot = names.indexOf(String(stage.value));
+    return (input) => {
+      for (let ee = 0; ee < input.length; ee++) input[ee]![slot] = ee;
+      return input;
+    };
+  }
+  const predicate = stage.expr;
+  if (predicate.type === "number") {
+    const literal = Math.floor(predicate.value as number);
+    return (input) => {
+      const results = createSequence() as TupleStream;
+      results.tupleStream = true;
+      const index = literal < 0 ? input.length + literal : literal;
+      const item = input[index];
+      if (typeof item !== "undefined") results.push(item);
+      return results;
+    };
+  }
+  const ev = compileNode(predicate);
+  return (input, frame) => {
+    const results = createSequence() as TupleStream;
+    results.tupleStream = true;
+    for (let index = 0; index < input.length; index++) {
+      const item = input[index]!;
+      let res = ev(item[0], frameFromTuple(frame, names, item));
+      if (isNumeric(res)) res = [res];
+      if (isArrayOfNumbers(res)) {
+        for (const ires of res as number[]) {
+          let ii = Math.floor(ires);
+          if (ii < 0) ii = input.length + ii;
+          if (ii === index) results.push(item);
+        }
+      } else if (toBoolean(res)) {
+        results.push(item);
+      }
+    }
+    return results;
+  };
+}
+
+/**
+ * evaluatePath once a step carries a `#$i` binding: from that step on, the path carries a stream
+ * of tuples (evaluateTupleStep), each step evaluated in a frame holding the tuple's bindings; the
+ * result is the sequence of the tuples' values. checkSubset leaves out focus (`@`), ancestry (`%`),
+ * grouping and sorting, so a tuple here only ever holds `@` and positions.
+ */
+function compileTuplePath(node: Node): Ev {
+  const names = ["@"];
+  for (const step of node.steps!) {
+    for (const name of [step.index, ...(step.stages ?? []).filter((st) => st.type === "index").map((st) => st.value)]) {
+      if (typeof name === "string" && !names.includes(name)) names.push(name);
+    }
+  }
+  const fresh: Tuple = names.map(() => UNSET);
+  const steps = node.steps!.map((step) => ({
+    ev: compileNode(step),
+    // a step before the first `#` runs as evaluateStep (its stages are filters), the others on tuples
+    stages: step.tuple ? [] : (step.stages ?? []).map((s) => compileFilter(s)),
+    tupleStages: (step.stages ?? []).map((st) => compileTupleStage(st, names)),
+    consarray: step.consarray === true,
+    tuple: step.tuple === true,
+    index: typeof step.index === "string" ? names.indexOf(step.index) : -1,
+  }));
+  const absolute = node.steps![0]!.type === "variable";
+  const keepSingletonArray = node.keepSingletonArray === true;
+  const last = steps.length - 1;
+  return (input, frame) => {
+    let inputSequence: Value = Array.isArray(input) && !absolute ? input : createSequence(input);
+    let resultSequence: Value;
+    let isTupleStream = false;
+    let tuples: TupleStream | undefined;
+    for (let ii = 0; ii < steps.length; ii++) {
+      const step = steps[ii]!;
+      if (step.tuple) isTupleStream = true;
+      if (ii === 0 && step.consarray) resultSequence = step.ev(inputSequence, frame);
+      else if (isTupleStream) {
+        // evaluateTupleStep
+        const from: Tuple[] = tuples ?? (inputSequence as Seq).map((item) => {
+          const tuple = fresh.slice();
+          tuple[0] = item;
+          return tuple;
+        });
+        let result = createSequence() as TupleStream;
+        result.tupleStream = true;
+        for (const tuple of from) {
+          let res = step.ev(tuple[0], frameFromTuple(frame, names, tuple));
+          if (typeof res === "undefined") continue;
+          if (!Array.isArray(res)) res = [res];
+          const values = res as Value[];
+          for (let bb = 0; bb < values.length; bb++) {
+            const next = tuple.slice();
+            next[0] = values[bb];
+            if (step.index >= 0) next[step.index] = bb;
+            result.push(next);
+          }
+        }
+        for (const stage of step.tupleStages) result = stage(result, frame);
+        tuples = result;
+      } else {
+        resultSequence = evaluateStep(step.ev, step.stages, inputSequence as Seq, frame, ii === last);
+      }
+      if (!isTupleStream && (typeof resultSequence === "undefined" || (resultSequence as Seq).length === 0)) break;
+      inputSequence = resultSequence;
+    }
+    if (isTupleStream) {
+      const values = createSequence();
+      for (const tuple of tuples!) values.push(tuple[0]);
+      resultSequence = values;
     }
     if (keepSingletonArray) {
       let r = resultSequence as Seq;

@@ -1,6 +1,9 @@
 import type { Natives } from "./natives";
 import type { Rec, Value } from "./runtime";
 
+/** A tuple's entry for a name it does not hold. */
+export const UNSET: unique symbol = Symbol("unset");
+
 /** What every frame of one evaluation shares: the call's bindings, the root input ($$), the natives. */
 export interface Scope {
   bindings: Rec;
@@ -17,10 +20,16 @@ export interface Scope {
 export class Frame {
   private vars: Map<string, Value> | undefined;
 
+  /**
+   * `names`/`values`: variables read in place, a tuple of a `#` path (jsonata's createFrameFromTuple
+   * binds each entry of the tuple); a value UNSET is a name the tuple does not hold (yet).
+   */
   constructor(
     readonly parent: Frame | undefined,
     readonly scope: Scope,
     readonly callerInput: Value,
+    private readonly names?: readonly string[],
+    private readonly values?: readonly Value[],
   ) {}
 
   bind(name: string, value: Value): void {
@@ -30,7 +39,16 @@ export class Frame {
   lookup(name: string): Value {
     for (let f: Frame | undefined = this; f; f = f.parent) {
       if (f.vars?.has(name)) return f.vars.get(name);
+      if (f.names !== undefined) {
+        const i = f.names.indexOf(name);
+        if (i >= 0 && f.values![i] !== UNSET) return f.values![i];
+      }
     }
+    return this.lookupGlobal(name);
+  }
+
+  /** A name the expression binds nowhere (checkSubset knows): the call's bindings, then the natives. */
+  lookupGlobal(name: string): Value {
     const { scope } = this;
     if (name === "$") return scope.root;
     if (Object.prototype.hasOwnProperty.call(scope.bindings, name)) return scope.bindings[name];

@@ -1,7 +1,7 @@
 import type { Node } from "./ast";
 import { Unsupported } from "./ast";
 import { checkSubset } from "./check";
-import { compileNode } from "./compile";
+import { compileExpression } from "./compile";
 import { Frame } from "./frame";
 import type { Natives } from "./natives";
 import { createSequence, isSequence, type Rec, type Seq, type Value } from "./runtime";
@@ -21,10 +21,9 @@ export type FastCompilation = { ok: true; evaluate: FastEvaluate } | { ok: false
  * is async while ours is not - one engine per evaluation is the version we can prove equal.
  */
 export function compileFast(ast: Node, registered: readonly string[]): FastCompilation {
-  let top: ReturnType<typeof compileNode>;
+  let top: ReturnType<typeof compileExpression>;
   try {
-    checkSubset(ast, registered);
-    top = compileNode(ast);
+    top = compileExpression(ast, checkSubset(ast, registered));
   } catch (err) {
     if (err instanceof Unsupported) return { ok: false, reason: err.message };
     throw err;

@@ -190,6 +190,100 @@ function sort(_focus: Focus, [arr, comparator]: Value[], apply: ApplyFunction): 
 
 const OVERRIDES: Record<(typeof OVERRIDDEN)[number], SyncNative> = { contains, match, replace, sort };
 
+/** jsonata's getSymbol: the signature symbol of an argument ("m": missing). */
+function symbolOf(value: Value): string {
+  if (isFunction(value)) return "f";
+  switch (typeof value) {
+    case "string":
+      return "s";
+    case "number":
+      return "n";
+    case "boolean":
+      return "b";
+    case "object":
+      return value === null ? "l" : Array.isArray(value) ? "a" : "o";
+    default:
+      return "m";
+  }
+}
+
+/** What an acceptor returns when it cannot tell: the signature's own validate must decide. */
+const UNDECIDED = undefined;
+
+/**
+ * A shortcut for jsonata's signature validation (which builds a type string per call and matches
+ * it against a regex): for the common case - every supplied argument of its parameter's type, the
+ * parameters left out optional and not taken from the context - it returns exactly the arguments
+ * validate would return (the same values, padded with undefined to the parameter count; a plain
+ * array as is, for an array parameter whose items are all of its item type). In every other case
+ * (too many arguments, a type that does not match, a context argument, `+`, functions, a
+ * non-array for an array parameter) it returns UNDECIDED and validate runs, errors included.
+ * Returns undefined for a signature it does not understand.
+ */
+export function signatureAcceptor(definition: string): ((args: Value[]) => Value[] | undefined) | undefined {
+  const ANY = "asnblfom";
+  interface Param {
+    classes: string;
+    optional: boolean;
+    context: boolean;
+    array: boolean;
+    subtype?: string;
+  }
+  const params: Param[] = [];
+  let i = 1;
+  for (; i < definition.length; i++) {
+    const c = definition[i]!;
+    const prev = params[params.length - 1];
+    if (c === ":" || c === ">") break;
+    if ("snblo".includes(c)) params.push({ classes: `${c}m`, optional: false, context: false, array: false });
+    else if (c === "j") params.push({ classes: "asnblom", optional: false, context: false, array: false });
+    else if (c === "x") params.push({ classes: ANY, optional: false, context: false, array: false });
+    else if (c === "a") params.push({ classes: ANY, optional: false, context: false, array: true });
+    else if (c === "(") {
+      const end = definition.indexOf(")", i);
+      const choice = definition.slice(i + 1, end);
+      if (end < 0 || /[<(a]/.test(choice)) return undefined;
+      params.push({ classes: `${choice}m`, optional: false, context: false, array: false });
+      i = end;
+    } else if (c === "<" && prev?.array) {
+      const end = definition.indexOf(">", i);
+      const subtype = definition.slice(i + 1, end);
+      if (end < 0 || !/^[snblo]$/.test(subtype)) return undefined;
+      prev.subtype = subtype;
+      i = end;
+    } else if (c === "?" && prev) prev.optional = true;
+    else if (c === "-" && prev) {
+      prev.optional = true;
+      prev.context = true;
+    } else return undefined; // f, +, a<f<...>> and anything else: validate decides
+  }
+  if (params.length === 0) return undefined;
+  return (args) => {
+    const k = args.length;
+    if (k > params.length) return UNDECIDED;
+    const out: Value[] = [];
+    for (let p = 0; p < params.length; p++) {
+      const param = params[p]!;
+      if (p >= k) {
+        if (!param.optional || param.context) return UNDECIDED;
+        out.push(undefined);
+        continue;
+      }
+      const arg = args[p];
+      const symbol = symbolOf(arg);
+      if (!param.classes.includes(symbol)) return UNDECIDED;
+      if (param.array && symbol !== "m") {
+        if (symbol !== "a") return UNDECIDED; // validate wraps it (or refuses it): let it
+        if (param.subtype !== undefined) {
+          for (const item of arg as Value[]) if (symbolOf(item) !== param.subtype) return UNDECIDED;
+        }
+      }
+      out.push(arg);
+    }
+    return out;
+  };
+}
+
 /** A registered function (such as $gs1) to expose on the fast path as jsonata's registerFunction would. */
 export interface Registered {
   name: string;
@@ -202,6 +296,8 @@ export interface Natives {
   lookup(name: string): Value;
   /** The synchronous way to run a definition, or undefined when the fast path does not cover it. */
   syncOf(def: NativeDef): SyncNative | undefined;
+  /** The arguments a definition's signature validation gives (or its error), through signatureAcceptor when it can tell. */
+  validate(def: NativeDef, args: Value[], context: Value): Value[];
 }
 
 /** Captures jsonata's function environment (built-ins + the registered functions) once. */
@@ -242,6 +338,7 @@ export async function captureNatives(registered: readonly Registered[]): Promise
     if (d) sync.set(d.implementation, (focus, args) => d.implementation.apply(focus, args));
   }
   const unsafe = new Set(["now", "millis", "__lsyncCapture", "$"]);
+  const acceptors = new Map<Signature, ((args: Value[]) => Value[] | undefined) | null>();
   return {
     lookup(name) {
       if (unsafe.has(name)) throw new Fallback(`$${name}`);
@@ -249,5 +346,16 @@ export async function captureNatives(registered: readonly Registered[]): Promise
       return defs.get(name);
     },
     syncOf: (d) => sync.get(d.implementation),
+    validate(d, args, context) {
+      const signature = d.signature;
+      if (!signature) return args;
+      let accept = acceptors.get(signature);
+      if (accept === undefined) {
+        const definition = (signature as Signature & { definition?: unknown }).definition;
+        accept = (typeof definition === "string" && signatureAcceptor(definition)) || null;
+        acceptors.set(signature, accept);
+      }
+      return (accept && accept(args)) || signature.validate(args, context);
+    },
   };
 }
