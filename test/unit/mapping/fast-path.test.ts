@@ -96,6 +96,14 @@ function samples(id: string): Sample[] {
         plain({ ...m, type: "ARRIVED" }),
       ];
     }
+    case "tms-actual-shipment": {
+      const a = fixture("tms-actual-shipment.json") as Record<string, unknown>;
+      return [plain(a), plain({ ...a, reference: undefined, accessorials: [], handlingUnits: [] })];
+    }
+    case "carrier-invoice-json": {
+      const inv = fixture("carrier-invoice-api.json") as { invoice: Record<string, unknown> };
+      return [plain(inv), plain(inv, { chargeCodes: { APT: "OTHER" } }), plain({ invoice: { ...inv.invoice, charges: [{ lineNo: 1, code: "ZZZ", amount: "1.00" }] } })];
+    }
     default:
       return [];
   }
@@ -131,6 +139,8 @@ const COMPILED = [
   "p44-event-history",
   "wms-short-pick",
   "tms-milestone-exception",
+  "tms-actual-shipment",
+  "carrier-invoice-json",
 ];
 
 /**
