@@ -153,8 +153,10 @@ async function main(): Promise<void> {
   // LSYNC_TLS_CERT/LSYNC_TLS_KEY (settings.https): the editor, admin API and HTTP endpoints over TLS.
   const server = settings.https ? https.createServer(settings.https, app) : http.createServer(app);
   RED.init(server, settings as never);
-  app.use(settings.httpAdminRoot, RED.httpAdmin);
+  // HTTP endpoints first: the admin app sits at "/" and its JSON body parser would read a webhook's body
+  // before the webhook in node could (it needs the raw bytes for the signature), leaving it waiting.
   app.use(settings.httpNodeRoot, RED.httpNode);
+  app.use(settings.httpAdminRoot, RED.httpAdmin);
   await new Promise<void>((ok, fail) => {
     server.once("error", fail);
     server.listen(settings.uiPort, settings.uiHost, () => ok());
