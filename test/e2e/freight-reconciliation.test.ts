@@ -187,6 +187,7 @@ describe("freight cost reconciliation, end to end", { timeout: 300_000 }, async 
     assert.equal(await apiInvoice("ODFL-900503", dc3, expectedCharges(dc3).map(([t, a]): [string, number] => [t, t === "FUEL" ? a + 3 : a])), 202);
     const posted = await waitFor(apInvoices, (l) => l.length >= 3, 60_000, "three AP invoices");
     assert.deepEqual(posted.map((i) => i.invoiceNumber).sort(), ["DHLF-900501", "ODFL-900503", "XPOL-900502"]);
+    assert.deepEqual(posted.map((i) => i.shipmentId).sort(), [dc1.loadId, dc2.loadId, dc3.loadId], "each filed against its shipment");
     const one = posted.find((i) => i.invoiceNumber === "DHLF-900501")!;
     assert.deepEqual(one.amount, { currency: "EUR", amountMinor: total(dc1Charges) });
     assert.equal(one.carrierId, "DHLF");
