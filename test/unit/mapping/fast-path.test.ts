@@ -107,6 +107,14 @@ function samples(id: string): Sample[] {
       return [plain(fixture("x12-210-ltl.edi")), plain(fixture("x12-210-corrected-minimal.edi")), plain(x12Fixture("sample-210.edi"))];
     case "x12-945-ship-advice":
       return [plain(fixture("x12-945-ship-advice.edi"))];
+    case "tms-actual-shipment": {
+      const a = fixture("tms-actual-shipment.json") as Record<string, unknown>;
+      return [plain(a), plain({ ...a, reference: undefined, accessorials: [], handlingUnits: [] })];
+    }
+    case "carrier-invoice-json": {
+      const inv = fixture("carrier-invoice-api.json") as { invoice: Record<string, unknown> };
+      return [plain(inv), plain(inv, { chargeCodes: { APT: "OTHER" } }), plain({ invoice: { ...inv.invoice, charges: [{ lineNo: 1, code: "ZZZ", amount: "1.00" }] } })];
+    }
     default:
       return [];
   }
@@ -145,6 +153,8 @@ const COMPILED = [
   "x12-214-status",
   "x12-210-invoice",
   "x12-945-ship-advice",
+  "tms-actual-shipment",
+  "carrier-invoice-json",
 ];
 
 /**
