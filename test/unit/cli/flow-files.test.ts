@@ -99,7 +99,7 @@ describe("writeFlowsDir", () => {
     cpSync(join(__dirname, "..", "..", "..", "flows"), dir, { recursive: true });
     const shipped = assembleFlows(dir);
     writeFlowsDir(dir, shipped);
-    assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith(".json")).sort(), ["config.json", "exception-management.json", "order-to-ship.json", "warehouse-to-transport.json"]);
+    assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith(".json")).sort(), ["billing-rules.json", "config.json", "delivery-to-finance.json", "exception-management.json", "order-to-ship.json", "warehouse-to-transport.json"]);
     const byId = (list: FlowNode[]) => new Map(list.map((n) => [n.id, n]));
     assert.deepEqual(byId(assembleFlows(dir)), byId(shipped));
   });
