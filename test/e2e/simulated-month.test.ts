@@ -1,0 +1,80 @@
+/**
+ * Issue #6: a simulated month through the product as `npm start` runs it. Three DCs, 5,000 orders
+ * (MONTH_ORDERS to change), 3 % of milestones resent and invoices sent twice, 5 % exceptions; the
+ * driver plays it day by day into the simulators and reads every system back; the comparison
+ * checks it against the ground truth computed from the generated world alone (truth.ts).
+ * `npm run month` runs the same month by hand and prints the same report.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { compareMonth, formatReport, type MonthFigures } from "../../simulators/month/compare";
+import { driveMonth, MONTH_PRODUCT_ENV } from "../../simulators/month/drive";
+import { generateMonth } from "../../simulators/month/generate";
+import type { Month } from "../../simulators/month/model";
+import { startProduct, TEST_WMS_LOGIN, type RunningProduct } from "../helpers/product";
+
+const ORDERS = Number(process.env.MONTH_ORDERS ?? 5000);
+
+describe("simulated month (issue #6), end to end", { timeout: 480_000 }, () => {
+  let product: RunningProduct;
+  let month: Month;
+  let figures: MonthFigures;
+
+  before(async () => {
+    month = generateMonth({ seed: 20261101, orders: ORDERS, days: 30, duplicateRate: 0.03, exceptionRate: 0.05 });
+    product = await startProduct({ ...MONTH_PRODUCT_ENV });
+    const s = product.simulators as Record<string, string>;
+    const run = await driveMonth(month, { erp: s.erp!, wms: s.wms!, tms: s.tms!, portal: s.portal!, finance: s.finance!, mqttUrl: product.mqttUrl, wmsLogin: TEST_WMS_LOGIN }, { stepTimeoutMs: 180_000 });
+    figures = compareMonth(month, run);
+    console.log(formatReport(figures));
+  });
+
+  after(async () => {
+    const code = await product?.stop("SIGINT");
+    assert.equal(code, 0, `Ctrl-C stops the product cleanly:\n${product?.output().slice(-2000)}`);
+  });
+
+  it("is the month the issue asks for: three DCs, the orders, 3 % duplicates, 5 % exceptions", () => {
+    assert.deepEqual(figures.sites, ["DC1", "DC2", "DC3"]);
+    assert.equal(figures.orders, ORDERS);
+    const exceptions = figures.exceptions.SHORT_PICK + figures.exceptions.DELAY + figures.exceptions.REROUTE;
+    assert.ok(exceptions / ORDERS > 0.04 && exceptions / ORDERS < 0.06, `exception share ${exceptions / ORDERS}`);
+    for (const kind of ["SHORT_PICK", "DELAY", "REROUTE"] as const) assert.ok(figures.exceptions[kind] > 0, `some ${kind}`);
+    const milestones = month.shipments.length * 3;
+    assert.ok(figures.resentMilestones / milestones > 0.02 && figures.resentMilestones / milestones < 0.04, `resent share ${figures.resentMilestones / milestones}`);
+    assert.equal(figures.milestonesSent, milestones + figures.resentMilestones + figures.exceptions.DELAY + figures.exceptions.REROUTE, "every milestone, resend and exception milestone was sent");
+  });
+
+  it("hands every order over once: one sales order, one pick, one confirmation, one load", () => {
+    for (const name of ["ERP: one sales order per order", "WMS: one pick per order", "TMS: one load per order", "WMS: one pick confirmation per order"]) {
+      const check = figures.checks.find((c) => c.name === name)!;
+      assert.equal(check.checked, ORDERS, name);
+      assert.equal(check.mismatches, 0, `${name}: ${check.examples.join("; ")}`);
+    }
+    assert.equal(figures.wmsPickings, ORDERS);
+    assert.equal(figures.tmsLoads, ORDERS);
+  });
+
+  it("marks every exception on its ERP order and alerts its customer once, and nothing else", () => {
+    for (const name of ["ERP: exception status on the order (none on the others)", "Portal: one alert of the right kind per exception (none for the others)"]) {
+      const check = figures.checks.find((c) => c.name === name)!;
+      assert.equal(check.checked, ORDERS, name);
+      assert.equal(check.mismatches, 0, `${name}: ${check.examples.join("; ")}`);
+    }
+    assert.equal(figures.portalAlerts, month.exceptions.length);
+  });
+
+  it("puts every exception at the team truth.ts assigns, once, and nothing at any team for the other orders", () => {
+    for (const name of ["Queues: every exception at the team(s) truth.ts assigns", "Queues: no exception queued twice at a team", "Queues: nothing queued for an order without an exception"]) {
+      const check = figures.checks.find((c) => c.name === name)!;
+      assert.ok(check.checked > 0, `${name}: something was checked`);
+      assert.equal(check.mismatches, 0, `${name}: ${check.examples.join("; ")}`);
+    }
+    assert.equal(figures.queued.logistics, month.exceptions.length, "every operational exception at logistics");
+    assert.equal(figures.queued["customer-service"], figures.exceptions.DELAY, "every delay at customer service");
+  });
+
+  it("finds no mismatch at all", () => {
+    assert.equal(figures.mismatches, 0, formatReport(figures));
+  });
+});
