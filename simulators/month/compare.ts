@@ -31,6 +31,7 @@ export interface MonthFigures {
   wmsConfirmations: number;
   tmsLoads: number;
   portalAlerts: number;
+  finance: { accruals: number; invoiceReady: number; apInvoices: number };
   queued: Record<string, number>;
   /** Queue entries at a team the truth does not name for that exception (reported, not a mismatch). */
   alsoQueued: Record<string, number>;
@@ -38,6 +39,21 @@ export interface MonthFigures {
   mismatches: number;
   seconds: { total: number; enter: number; handoverWait: number; play: number; settle: number };
   ordersPerSecond: number;
+}
+
+interface FinAccrual {
+  shipmentId: string;
+  amount: { currency: string; amountMinor: number };
+  balance?: { currency: string; amountMinor: number };
+}
+interface FinInvoiceReady {
+  orderId?: string;
+  shipmentId?: string;
+  receivedAt: string;
+}
+interface FinAp {
+  carrierId: string;
+  invoiceNumber: string;
 }
 
 const EXPECTED_ALERT: Record<ExceptionKind, string[]> = { SHORT_PICK: ["PARTIAL"], DELAY: ["DELAY"], REROUTE: ["ETA_CHANGE", "INFO"] };
@@ -127,6 +143,38 @@ export function compareMonth(month: Month, run: DriveResult): MonthFigures {
   const monthSos = new Set(salesOrderOf.values());
   for (const q of final.queues) if (q.orderRef && monthSos.has(q.orderRef)) expect(stray, exceptionSos.has(q.orderRef), `${q.topic} ${q.type} ${q.orderRef}`);
 
+  // Finance: nothing posted twice by its natural key; no invoice-ready before its order's trigger.
+  const fin = (final.finance ?? {}) as { accruals?: FinAccrual[]; invoiceReady?: FinInvoiceReady[]; apInvoices?: FinAp[] };
+  const accruals = fin.accruals ?? [];
+  const ready = fin.invoiceReady ?? [];
+  const ap = fin.apInvoices ?? [];
+  const finDup = checker.start("Finance: no accrual, invoice-ready or AP invoice posted twice (by shipment / order+shipment / carrier+number)");
+  for (const [key, n] of countBy(accruals, (a) => `accrual ${a.shipmentId}`)) expect(finDup, n === 1, `${key}: ${n}×`);
+  for (const [key, n] of countBy(ready, (r) => `invoice-ready ${r.orderId ?? ""}/${r.shipmentId ?? ""}`)) expect(finDup, n === 1, `${key}: ${n}×`);
+  for (const [key, n] of countBy(ap, (a) => `AP ${a.carrierId}/${a.invoiceNumber}`)) expect(finDup, n === 1, `${key}: ${n}×`);
+  // The earliest moment an order may be invoiced is when the driver sent the first trigger event
+  // truth.ts names for it (per shipment or on completion: the first is a lower bound for both).
+  const monthOrderOf = new Map([...salesOrderOf].map(([orderId, so]) => [so, orderId]));
+  const firstTriggerSent = new Map<string, number>();
+  const sentByOrder = new Map<string, typeof run.sent>();
+  for (const e of run.sent) sentByOrder.set(e.orderId, [...(sentByOrder.get(e.orderId) ?? []), e]);
+  const triggerOf = new Map(month.customers.map((c) => [c.customerId, c.trigger]));
+  const customerOf = new Map(month.orders.map((o) => [o.orderId, o.customerId]));
+  for (const [, trig] of truth.billing) {
+    const kind = triggerOf.get(customerOf.get(trig.orderId) ?? "");
+    for (const e of sentByOrder.get(trig.orderId) ?? []) {
+      if (e.orderId !== trig.orderId || e.kind !== kind || (trig.shipmentId && e.shipmentId !== trig.shipmentId)) continue;
+      firstTriggerSent.set(trig.orderId, Math.min(firstTriggerSent.get(trig.orderId) ?? Infinity, e.sentAt));
+    }
+  }
+  const early = checker.start("Finance: no invoice-ready before its order's billing trigger was sent");
+  for (const r of ready) {
+    const orderId = (r.orderId && (monthOrderOf.get(r.orderId) ?? (salesOrderOf.has(r.orderId) ? r.orderId : undefined))) || undefined;
+    if (!orderId) continue;
+    const allowed = firstTriggerSent.get(orderId);
+    expect(early, allowed !== undefined && Date.parse(r.receivedAt) >= allowed, `${orderId}/${r.orderId}: ready ${r.receivedAt}, trigger ${allowed === undefined ? "never sent" : new Date(allowed).toISOString()}`);
+  }
+
   const exceptions: Record<ExceptionKind, number> = { SHORT_PICK: 0, DELAY: 0, REROUTE: 0 };
   for (const e of month.exceptions) exceptions[e.kind]++;
   const mismatches = checker.checks.reduce((n, c) => n + c.mismatches, 0);
@@ -146,6 +194,7 @@ export function compareMonth(month: Month, run: DriveResult): MonthFigures {
     wmsConfirmations: final.wmsConfirmations.filter((c) => monthSos.has(String(c.origin))).length,
     tmsLoads: final.tmsLoads.filter((l) => monthSos.has(l.reference ?? "")).length,
     portalAlerts: final.portalAlerts.filter((a) => monthSos.has(a.orderId)).length,
+    finance: { accruals: accruals.length, invoiceReady: ready.length, apInvoices: ap.length },
     queued: Object.fromEntries(queued),
     alsoQueued,
     checks: checker.checks,
@@ -160,7 +209,7 @@ export function formatReport(f: MonthFigures): string {
     `Simulated month: seed ${f.seed}, ${f.days} days, sites ${f.sites.join(", ")}`,
     `  orders ${f.orders}, shipments ${f.shipments}; exceptions SHORT_PICK ${f.exceptions.SHORT_PICK}, DELAY ${f.exceptions.DELAY}, REROUTE ${f.exceptions.REROUTE} (${((100 * (f.exceptions.SHORT_PICK + f.exceptions.DELAY + f.exceptions.REROUTE)) / Math.max(1, f.orders)).toFixed(1)} %)`,
     `  milestones sent ${f.milestonesSent}, of them resent ${f.resentMilestones}; duplicate carrier invoices in the month ${f.duplicateInvoices}`,
-    `  product end state: ERP orders ${f.erpOrders}, WMS picks ${f.wmsPickings}, confirmations ${f.wmsConfirmations}, TMS loads ${f.tmsLoads}, portal alerts ${f.portalAlerts}`,
+    `  product end state: ERP orders ${f.erpOrders}, WMS picks ${f.wmsPickings}, confirmations ${f.wmsConfirmations}, TMS loads ${f.tmsLoads}, portal alerts ${f.portalAlerts}; finance accruals ${f.finance.accruals}, invoice-ready ${f.finance.invoiceReady}, AP invoices ${f.finance.apInvoices}`,
     `  team queues: ${Object.entries(f.queued).map(([t, n]) => `${t} ${n}`).join(", ") || "none"}${Object.keys(f.alsoQueued).length ? `; also queued (beyond truth's teams): ${Object.entries(f.alsoQueued).map(([k, n]) => `${k} ${n}`).join(", ")}` : ""}`,
     `  time: ${f.seconds.total.toFixed(1)} s (entering ${f.seconds.enter.toFixed(1)}, waiting for handover ${f.seconds.handoverWait.toFixed(1)}, picks/milestones ${f.seconds.play.toFixed(1)}, settling ${f.seconds.settle.toFixed(1)}); ${f.ordersPerSecond.toFixed(1)} orders/s`,
     "  checks:",
