@@ -4,9 +4,12 @@
  * against the ground truth and exits 1 on any mismatch (2 when the run itself failed).
  */
 import { parseArgs } from "node:util";
-import { startProduct, TEST_WMS_LOGIN } from "../test/helpers/product";
+import { REPO, startProduct, TEST_WMS_LOGIN } from "../test/helpers/product";
 import { compareMonth, formatReport } from "../simulators/month/compare";
-import { driveMonth, MONTH_PRODUCT_ENV } from "../simulators/month/drive";
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { driveMonth, monthEndpoints, monthProductEnv } from "../simulators/month/drive";
 import { generateMonth } from "../simulators/month/generate";
 
 async function main(): Promise<number> {
@@ -20,14 +23,14 @@ async function main(): Promise<number> {
   });
   const month = generateMonth({ seed: Number(values.seed), orders: Number(values.orders), days: Number(values.days) });
   console.log(`generated: ${month.orders.length} orders, ${month.shipments.length} shipments, ${month.exceptions.length} exceptions, ${month.invoices.length} carrier invoices`);
-  const product = await startProduct({ ...MONTH_PRODUCT_ENV });
+  const secret = randomBytes(18).toString("base64url");
+  // Freight (accruals, carrier invoices) is driven when the product has its reconciliation tab.
+  const freight = existsSync(join(REPO, "flows", "freight-reconciliation.json"));
+  const product = await startProduct(monthProductEnv(secret));
   try {
-    const s = product.simulators as Record<string, string>;
-    const run = await driveMonth(
-      month,
-      { erp: s.erp!, wms: s.wms!, tms: s.tms!, portal: s.portal!, finance: s.finance!, mqttUrl: product.mqttUrl, wmsLogin: TEST_WMS_LOGIN },
-      { onProgress: values.quiet ? undefined : (line) => console.log(line) },
-    );
+    const run = await driveMonth(month, monthEndpoints(product, TEST_WMS_LOGIN, freight ? { secret } : null), {
+      onProgress: values.quiet ? undefined : (line) => console.log(line),
+    });
     const figures = compareMonth(month, run);
     console.log(formatReport(figures));
     return figures.mismatches === 0 ? 0 : 1;

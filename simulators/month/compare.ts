@@ -4,7 +4,7 @@
  * report; a mismatch is anything the truth says should be otherwise, listed with its key.
  */
 import type { ExceptionKind, Month, Team } from "./model";
-import { computeTruth, teamsFor } from "./truth";
+import { auditVerdict, computeTruth, teamsFor } from "./truth";
 import type { DriveResult } from "./drive";
 
 export interface Check {
@@ -32,6 +32,10 @@ export interface MonthFigures {
   tmsLoads: number;
   portalAlerts: number;
   finance: { accruals: number; invoiceReady: number; apInvoices: number };
+  /** Truth's audit of the month's invoices, and what the run sent of the freight side. */
+  audit: { approved: number; exceptions: number; duplicates: number };
+  freightSent: { loads: number; invoices: number };
+  accrualMismatchWithDetention: number;
   queued: Record<string, number>;
   /** Queue entries at a team the truth does not name for that exception (reported, not a mismatch). */
   alsoQueued: Record<string, number>;
@@ -175,6 +179,36 @@ export function compareMonth(month: Month, run: DriveResult): MonthFigures {
     expect(early, allowed !== undefined && Date.parse(r.receivedAt) >= allowed, `${orderId}/${r.orderId}: ready ${r.receivedAt}, trigger ${allowed === undefined ? "never sent" : new Date(allowed).toISOString()}`);
   }
 
+  // Freight (when the run sent it): accrual = executed cost per shipment; the audit's verdicts.
+  const freight = run.freightSent.loads > 0 || run.freightSent.invoices > 0;
+  const detention = new Set(month.shipments.filter((x) => x.detentionHours > 0).map((x) => x.shipmentId));
+  let accrualMismatchWithDetention = 0;
+  if (freight) {
+    const acc = checker.start("Finance: one accrual per shipment, equal to its executed cost (amount plus adjustments)");
+    const byShipment = new Map<string, FinAccrual[]>();
+    for (const a of accruals) byShipment.set(a.shipmentId, [...(byShipment.get(a.shipmentId) ?? []), a]);
+    for (const [shipmentId, want] of truth.accrualByShipment) {
+      const mine = byShipment.get(shipmentId) ?? [];
+      const got = mine[0] ? (mine[0].balance ?? mine[0].amount) : null;
+      const ok = mine.length === 1 && got !== null && got.currency === want.currency && got.amountMinor === want.amountMinor;
+      if (!ok && detention.has(shipmentId)) accrualMismatchWithDetention++;
+      expect(acc, ok, `${shipmentId}: ${mine.length}× ${got ? `${got.amountMinor} ${got.currency}` : "none"} (want ${want.amountMinor} ${want.currency}${detention.has(shipmentId) ? ", incl. detention" : ""})`);
+    }
+    const invoiceOf = (q: { exceptionId: string }) => /[A-Z]{4}-\d{6,}/.exec(q.exceptionId)?.[0] ?? null;
+    const atFinance = final.queues.filter((q) => q.team === "finance" && !q.topic.endsWith("/escalated"));
+    const variances = new Set(atFinance.filter((q) => q.type === "INVOICE_VARIANCE").map(invoiceOf));
+    const dupQueued = countBy(atFinance.filter((q) => q.type === "DUPLICATE_INVOICE"), (q) => invoiceOf(q) ?? "?");
+    const apByNumber = countBy(ap, (a) => a.invoiceNumber);
+    const audit = checker.start("Audit: approved invoices in AP once; beyond tolerance at finance's queue, not in AP; duplicates caught at finance's queue");
+    for (const inv of month.invoices) {
+      const verdict = auditVerdict(month, inv);
+      const posted = apByNumber.get(inv.invoiceNumber) ?? 0;
+      if (verdict === "APPROVED") expect(audit, posted === 1 && !variances.has(inv.invoiceNumber), `${inv.invoiceNumber} approved: in AP ${posted}×${variances.has(inv.invoiceNumber) ? ", and a variance" : ""}`);
+      else if (verdict === "EXCEPTION") expect(audit, posted === 0 && variances.has(inv.invoiceNumber), `${inv.invoiceNumber} beyond tolerance: in AP ${posted}×, variance ${variances.has(inv.invoiceNumber) ? "queued" : "missing"}`);
+      else expect(audit, (dupQueued.get(inv.invoiceNumber) ?? 0) >= 1 && posted <= 1, `${inv.invoiceNumber} resent: duplicate ${dupQueued.get(inv.invoiceNumber) ?? 0}× at finance, in AP ${posted}×`);
+    }
+  }
+
   const exceptions: Record<ExceptionKind, number> = { SHORT_PICK: 0, DELAY: 0, REROUTE: 0 };
   for (const e of month.exceptions) exceptions[e.kind]++;
   const mismatches = checker.checks.reduce((n, c) => n + c.mismatches, 0);
@@ -195,6 +229,9 @@ export function compareMonth(month: Month, run: DriveResult): MonthFigures {
     tmsLoads: final.tmsLoads.filter((l) => monthSos.has(l.reference ?? "")).length,
     portalAlerts: final.portalAlerts.filter((a) => monthSos.has(a.orderId)).length,
     finance: { accruals: accruals.length, invoiceReady: ready.length, apInvoices: ap.length },
+    audit: truth.audit,
+    freightSent: run.freightSent,
+    accrualMismatchWithDetention,
     queued: Object.fromEntries(queued),
     alsoQueued,
     checks: checker.checks,
@@ -210,6 +247,7 @@ export function formatReport(f: MonthFigures): string {
     `  orders ${f.orders}, shipments ${f.shipments}; exceptions SHORT_PICK ${f.exceptions.SHORT_PICK}, DELAY ${f.exceptions.DELAY}, REROUTE ${f.exceptions.REROUTE} (${((100 * (f.exceptions.SHORT_PICK + f.exceptions.DELAY + f.exceptions.REROUTE)) / Math.max(1, f.orders)).toFixed(1)} %)`,
     `  milestones sent ${f.milestonesSent}, of them resent ${f.resentMilestones}; duplicate carrier invoices in the month ${f.duplicateInvoices}`,
     `  product end state: ERP orders ${f.erpOrders}, WMS picks ${f.wmsPickings}, confirmations ${f.wmsConfirmations}, TMS loads ${f.tmsLoads}, portal alerts ${f.portalAlerts}; finance accruals ${f.finance.accruals}, invoice-ready ${f.finance.invoiceReady}, AP invoices ${f.finance.apInvoices}`,
+    `  freight: ${f.freightSent.loads} loads dispatched, ${f.freightSent.invoices} carrier invoices sent; truth's audit: ${f.audit.approved} approved, ${f.audit.exceptions} beyond tolerance, ${f.audit.duplicates} duplicates${f.accrualMismatchWithDetention ? `; accrual mismatches on shipments with detention: ${f.accrualMismatchWithDetention}` : ""}`,
     `  team queues: ${Object.entries(f.queued).map(([t, n]) => `${t} ${n}`).join(", ") || "none"}${Object.keys(f.alsoQueued).length ? `; also queued (beyond truth's teams): ${Object.entries(f.alsoQueued).map(([k, n]) => `${k} ${n}`).join(", ")}` : ""}`,
     `  time: ${f.seconds.total.toFixed(1)} s (entering ${f.seconds.enter.toFixed(1)}, waiting for handover ${f.seconds.handoverWait.toFixed(1)}, picks/milestones ${f.seconds.play.toFixed(1)}, settling ${f.seconds.settle.toFixed(1)}); ${f.ordersPerSecond.toFixed(1)} orders/s`,
     "  checks:",

@@ -10,7 +10,9 @@
  */
 import mqtt from "mqtt";
 import { SITES } from "../lib/catalog";
-import type { Month, Order, Shipment } from "./model";
+import { withCheckDigit } from "../lib/gs1";
+import { contractFor } from "./truth";
+import type { CarrierInvoice, ChargeType, Month, Order, Shipment } from "./model";
 
 export interface MonthEndpoints {
   erp: string;
@@ -18,7 +20,16 @@ export interface MonthEndpoints {
   tms: string;
   portal: string;
   finance?: string;
+  /** The product's editor/admin URL: /lsync/metrics tells when nothing is in flight. */
+  editorUrl?: string;
   mqttUrl: string;
+  /**
+   * Freight (the reconciliation tab): each month shipment is also run as a TMS load of its own
+   * (loadId = shipment id, carrier per the DC's contract, weighed and re-weighed, dispatched), and
+   * the carrier's invoices are sent through the carrier simulator's billing API to the product's
+   * signed webhook. Off when not given.
+   */
+  freight?: { carrier: string; webhookUrl: string; secret: string };
   /** The WMS login the warehouse staff's handhelds use (JSON-RPC execute_kw). */
   wmsLogin: { db: string; uid: number; password: string };
 }
@@ -70,10 +81,44 @@ export interface DriveResult {
   sent: SentEvent[];
   final: FinalState;
   timings: { enterMs: number; handoverWaitMs: number; playMs: number; settleMs: number; totalMs: number };
+  /** Freight loads dispatched and carrier invoices sent (0 without `freight`). */
+  freightSent: { loads: number; invoices: number };
 }
 
 /** The product's environment for a month run: its polled intakes ask every second (shipped default 5 s). */
-export const MONTH_PRODUCT_ENV: Record<string, string> = { LSYNC_POLL_SECONDS: "1" };
+export function monthProductEnv(webhookSecret: string): Record<string, string> {
+  return { LSYNC_POLL_SECONDS: "1", CARRIER_WEBHOOK_SECRET: webhookSecret };
+}
+
+/**
+ * The endpoints of a product started as test/helpers/product.ts does; freight is driven when the
+ * product has the freight reconciliation tab (flows/freight-reconciliation.json).
+ */
+export function monthEndpoints(
+  product: { editorUrl: string; mqttUrl: string; simulators: Record<string, string> },
+  wmsLogin: MonthEndpoints["wmsLogin"],
+  freight: { secret: string } | null,
+): MonthEndpoints {
+  const s = product.simulators;
+  const need = (name: string) => {
+    const url = s[name];
+    if (!url) throw new Error(`the product started no ${name} simulator`);
+    return url;
+  };
+  return {
+    erp: need("erp"),
+    wms: need("wms"),
+    tms: need("tms"),
+    portal: need("portal"),
+    finance: need("finance"),
+    editorUrl: product.editorUrl,
+    mqttUrl: product.mqttUrl,
+    wmsLogin,
+    ...(freight
+      ? { freight: { carrier: need("carrier"), secret: freight.secret, webhookUrl: `${product.editorUrl.replace("//localhost:", "//127.0.0.1:")}/api/lsync/webhooks/carrier-invoices` } }
+      : {}),
+  };
+}
 
 const HOUR = 3_600_000;
 const SO_PATH = "/sap/opu/odata/sap/API_SALES_ORDER_SRV/A_SalesOrder";
@@ -148,6 +193,9 @@ function odataDate(iso: string): string {
   return `/Date(${Math.floor(Date.parse(iso) / 86_400_000) * 86_400_000})/`;
 }
 
+/** Carrier charge codes on an invoice (the carrier-invoice-json profile's table). */
+const CHARGE_CODE: Record<ChargeType, string> = { LINEHAUL: "400", FUEL: "405", LIFTGATE: "LFT", RESIDENTIAL: "RES", APPOINTMENT: "APT", DETENTION: "DET" };
+
 /** The TMS milestone type a month milestone is reported as (POD has no TMS type on its own: INFO). */
 const TMS_TYPE = { SHIPPED: "PICKED_UP", DELIVERED: "DELIVERY", POD_RECEIVED: "INFO" } as const;
 
@@ -155,13 +203,14 @@ interface PlayItem {
   at: number;
   order: Order;
   shipment?: Shipment;
-  what: "PICK" | "MILESTONE" | "DELAY" | "REROUTE";
+  what: "PICK" | "MILESTONE" | "DELAY" | "REROUTE" | "DISPATCH" | "INVOICE";
   kind?: Shipment["milestones"][number]["kind"];
   resent?: boolean;
+  invoice?: CarrierInvoice;
 }
 
 /** Everything that happens after release, in simulated time order. */
-function playList(month: Month): PlayItem[] {
+function playList(month: Month, freight: boolean): PlayItem[] {
   const orders = new Map(month.orders.map((o) => [o.orderId, o]));
   const exceptionOf = new Map(month.exceptions.map((e) => [e.orderId, e]));
   const items: PlayItem[] = [];
@@ -180,6 +229,15 @@ function playList(month: Month): PlayItem[] {
     const exception = exceptionOf.get(s.orderId);
     if (first && exception && (exception.kind === "DELAY" || exception.kind === "REROUTE")) {
       items.push({ at: Date.parse(exception.at) + HOUR, order, shipment: s, what: exception.kind });
+    }
+  }
+  if (freight) {
+    // The load as the carrier executes it leaves at the shipment's SHIPPED time; invoices come later.
+    const shipments = new Map(month.shipments.map((s) => [s.shipmentId, s]));
+    for (const s of month.shipments) items.push({ at: Date.parse(s.milestones[0]!.at) - 1, order: orders.get(s.orderId)!, shipment: s, what: "DISPATCH" });
+    for (const inv of month.invoices) {
+      const s = shipments.get(inv.shipmentId)!;
+      items.push({ at: Date.parse(inv.invoiceDate) + (inv.duplicateOf ? HOUR : 0), order: orders.get(s.orderId)!, shipment: s, what: "INVOICE", invoice: inv });
     }
   }
   return items.sort((a, b) => a.at - b.at);
@@ -222,7 +280,46 @@ export async function driveMonth(month: Month, urls: MonthEndpoints, options: Dr
     const d = dayOf(Date.parse(o.releasedAt));
     releasesByDay.set(d, [...(releasesByDay.get(d) ?? []), o]);
   }
-  const plays = playList(month);
+  const plays = playList(month, Boolean(urls.freight));
+  const freightSent = { loads: 0, invoices: 0 };
+  if (urls.freight) await call(`${urls.freight.carrier}/_sim/webhooks`, "POST", { url: urls.freight.webhookUrl, secret: urls.freight.secret, events: ["invoice"] });
+
+  /** The DC plans the shipment's load, tenders it to the contract's carrier, weighs (and re-weighs) its pallet and ships it. */
+  const dispatch = async (s: Shipment) => {
+    const loadUrl = `${urls.tms}/api/v1/loads`;
+    const sscc = withCheckDigit(`34012345${s.shipmentId.replace(/\D/g, "").slice(-9).padStart(9, "0")}`);
+    await call(loadUrl, "POST", {
+      loadId: s.shipmentId,
+      reference: s.orderId,
+      stops: [
+        { type: "PICKUP", location: { name: `${s.site} dock`, siteId: s.site } },
+        { type: "DELIVERY", location: { name: `customer in ${s.zone}`, zone: s.zone } },
+      ],
+      accessorials: s.accessorials,
+    });
+    await call(`${loadUrl}/${s.shipmentId}/tender`, "POST", { carrierScac: s.scac });
+    const event = (eventId: string, type: string, extra: Record<string, unknown>) =>
+      call(`${loadUrl}/${s.shipmentId}/execution-events`, "POST", { eventId, type, occurredAt: s.milestones[0]!.at, site: s.site, sscc, ...extra });
+    await event(`${s.shipmentId}-W0`, "WEIGHED", { weight: { value: s.plannedWeightKg, unit: "KG" } });
+    if (s.executedWeightKg !== s.plannedWeightKg) await event(`${s.shipmentId}-W1`, "WEIGHED", { weight: { value: s.executedWeightKg, unit: "KG" } });
+    await event(`${s.shipmentId}-S`, "SHIPPED", {});
+    freightSent.loads++;
+  };
+  /** The carrier's billing run sends an invoice (a resubmission sends the same number again). */
+  const sendInvoice = async (inv: CarrierInvoice) => {
+    const c = contractFor(month, inv.scac);
+    const total = inv.lines.reduce((n, l) => n + l.amount.amountMinor, 0);
+    await call(`${urls.freight!.carrier}/_sim/invoices`, "POST", {
+      invoiceNumber: inv.invoiceNumber,
+      scac: inv.scac,
+      invoiceDate: inv.invoiceDate.slice(0, 10),
+      currency: c.currency,
+      shipment: { proNumber: inv.invoiceNumber, shipmentId: inv.shipmentId },
+      charges: inv.lines.map((l, i) => ({ lineNo: i + 1, code: CHARGE_CODE[l.chargeType], description: l.chargeType, amount: (l.amount.amountMinor / 100).toFixed(2) })),
+      totalAmount: (total / 100).toFixed(2),
+    });
+    freightSent.invoices++;
+  };
   const lastDay = Math.max(month.days - 1, ...plays.map((p) => dayOf(p.at)));
   let p = 0;
 
@@ -301,6 +398,8 @@ export async function driveMonth(month: Month, urls: MonthEndpoints, options: Dr
         todays.filter((i) => i.what !== "PICK"),
         concurrency,
         async (item) => {
+          if (item.what === "DISPATCH") return dispatch(item.shipment!);
+          if (item.what === "INVOICE") return sendInvoice(item.invoice!);
           const so = salesOrderOf.get(item.order.orderId)!;
           const load = `${urls.tms}/api/v1/loads/${encodeURIComponent(`SO-${so}`)}/milestones`;
           const simAt = new Date(item.at).toISOString();
@@ -330,13 +429,22 @@ export async function driveMonth(month: Month, urls: MonthEndpoints, options: Dr
       `portal alerts for the month's ${month.exceptions.length} exceptions`,
     );
     await until(async () => queues.length, (n) => n >= month.exceptions.length, stepTimeoutMs, "the exceptions on the team queues");
-    // Quiet: nothing new reached any system or queue across a few product poll cycles.
+    if (urls.freight && urls.finance) {
+      await until(
+        async () => ((await call(`${urls.finance}/api/v1/accruals`, "GET")) as { count: number }).count,
+        (n) => n >= month.shipments.length,
+        stepTimeoutMs,
+        `an accrual for each of the month's ${month.shipments.length} shipments`,
+      );
+    }
+    // Quiet: nothing in flight in the product (when its metrics can be read) and nothing new
+    // reached any system or queue across a few product poll cycles.
     let last = "";
     let same = 0;
     await until(
       async () => {
         const now = JSON.stringify([await counts(urls), queues.length]);
-        same = now === last ? same + 1 : 0;
+        same = now === last && (await quiet(urls)) ? same + 1 : 0;
         last = now;
         return same;
       },
@@ -348,17 +456,28 @@ export async function driveMonth(month: Month, urls: MonthEndpoints, options: Dr
     timings.settleMs = Date.now() - t;
     const final = await readFinalState(urls, queues);
     timings.totalMs = Date.now() - started;
-    return { salesOrderOf, sent, final, timings };
+    return { salesOrderOf, sent, final, timings, freightSent };
   } finally {
     await watcher.endAsync().catch(() => undefined);
   }
 }
 
-async function counts(urls: MonthEndpoints): Promise<number[]> {
+async function counts(urls: MonthEndpoints): Promise<unknown[]> {
   const portal = (await call(`${urls.portal}/api/v1/alerts`, "GET")) as { count: number };
   const loads = (await call(`${urls.tms}/api/v1/loads`, "GET")) as { count: number };
   const picks = (await wmsRpc(urls, "stock.picking", "search_count", [[]])) as number;
-  return [portal.count, loads.count, picks];
+  const finance = urls.finance ? ((await call(`${urls.finance}/_sim/state`, "GET")) as { counts?: unknown }).counts : null;
+  return [portal.count, loads.count, picks, finance];
+}
+
+/** True when the product reports nothing taken in and unsettled and no outbound call pending (/lsync/metrics). */
+async function quiet(urls: MonthEndpoints): Promise<boolean> {
+  if (!urls.editorUrl) return true;
+  const res = await fetch(`${urls.editorUrl}/lsync/metrics?window=60`, { signal: AbortSignal.timeout(30_000) });
+  if (!res.ok) return true;
+  const text = await res.text();
+  const value = (re: RegExp) => Number(re.exec(text)?.[1] ?? "NaN");
+  return value(/^lsync_inbox_pending(?:\{[^}]*\})? (\S+)$/m) === 0 && value(/^lsync_outbox_rows\{state="pending"\} (\S+)$/m) === 0;
 }
 
 export async function readFinalState(urls: MonthEndpoints, queues: QueuedException[]): Promise<FinalState> {

@@ -8,12 +8,17 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { compareMonth, formatReport, type MonthFigures } from "../../simulators/month/compare";
-import { driveMonth, MONTH_PRODUCT_ENV } from "../../simulators/month/drive";
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { driveMonth, monthEndpoints, monthProductEnv } from "../../simulators/month/drive";
 import { generateMonth } from "../../simulators/month/generate";
 import type { Month } from "../../simulators/month/model";
-import { startProduct, TEST_WMS_LOGIN, type RunningProduct } from "../helpers/product";
+import { REPO, startProduct, TEST_WMS_LOGIN, type RunningProduct } from "../helpers/product";
 
 const ORDERS = Number(process.env.MONTH_ORDERS ?? 5000);
+/** Freight (accrual at shipment, carrier invoices, the audit) once the product has its reconciliation tab. */
+const FREIGHT = existsSync(join(REPO, "flows", "freight-reconciliation.json"));
 
 describe("simulated month (issue #6), end to end", { timeout: 480_000 }, () => {
   let product: RunningProduct;
@@ -22,9 +27,9 @@ describe("simulated month (issue #6), end to end", { timeout: 480_000 }, () => {
 
   before(async () => {
     month = generateMonth({ seed: 20261101, orders: ORDERS, days: 30, duplicateRate: 0.03, exceptionRate: 0.05 });
-    product = await startProduct({ ...MONTH_PRODUCT_ENV });
-    const s = product.simulators as Record<string, string>;
-    const run = await driveMonth(month, { erp: s.erp!, wms: s.wms!, tms: s.tms!, portal: s.portal!, finance: s.finance!, mqttUrl: product.mqttUrl, wmsLogin: TEST_WMS_LOGIN }, { stepTimeoutMs: 180_000 });
+    const secret = randomBytes(18).toString("base64url");
+    product = await startProduct(monthProductEnv(secret));
+    const run = await driveMonth(month, monthEndpoints(product, TEST_WMS_LOGIN, FREIGHT ? { secret } : null), { stepTimeoutMs: 180_000 });
     figures = compareMonth(month, run);
     console.log(formatReport(figures));
   });
