@@ -26,9 +26,11 @@ async function main(): Promise<number> {
   const secret = randomBytes(18).toString("base64url");
   // Freight (accruals, carrier invoices) is driven when the product has its reconciliation tab.
   const freight = existsSync(join(REPO, "flows", "freight-reconciliation.json"));
+  // Billing (deliveries, goods issue, POD) when it has the billing tabs.
+  const billing = existsSync(join(REPO, "flows", "billing-rules.json"));
   const product = await startProduct(monthProductEnv(secret));
   try {
-    const run = await driveMonth(month, monthEndpoints(product, TEST_WMS_LOGIN, freight ? { secret } : null), {
+    const run = await driveMonth(month, monthEndpoints(product, TEST_WMS_LOGIN, freight ? { secret } : null, billing), {
       onProgress: values.quiet ? undefined : (line) => console.log(line),
     });
     const figures = compareMonth(month, run);

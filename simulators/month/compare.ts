@@ -170,6 +170,13 @@ export function compareMonth(month: Month, run: DriveResult): MonthFigures {
       if (e.orderId !== trig.orderId || e.kind !== kind || (trig.shipmentId && e.shipmentId !== trig.shipmentId)) continue;
       firstTriggerSent.set(trig.orderId, Math.min(firstTriggerSent.get(trig.orderId) ?? Infinity, e.sentAt));
     }
+    // Shipped is also known from the ERP's goods issue (sent just before the pickup milestone).
+    if (kind === "SHIPPED") {
+      for (const g of run.goodsIssued) {
+        if (g.orderId !== trig.orderId || (trig.shipmentId && g.shipmentId !== trig.shipmentId)) continue;
+        firstTriggerSent.set(trig.orderId, Math.min(firstTriggerSent.get(trig.orderId) ?? Infinity, g.sentAt));
+      }
+    }
   }
   const early = checker.start("Finance: no invoice-ready before its order's billing trigger was sent");
   for (const r of ready) {

@@ -30,6 +30,12 @@ export interface MonthEndpoints {
    * signed webhook. Off when not given.
    */
   freight?: { carrier: string; webhookUrl: string; secret: string };
+  /**
+   * Billing (the delivery-to-finance and billing-rules tabs): each shipment becomes an ERP outbound
+   * delivery on its order's load (bill of lading SO-<order>) with its goods issue at ship time, and
+   * the POD is a DELIVERY milestone with the consignee's signature. Off when false or missing.
+   */
+  billing?: boolean;
   /** The WMS login the warehouse staff's handhelds use (JSON-RPC execute_kw). */
   wmsLogin: { db: string; uid: number; password: string };
 }
@@ -83,6 +89,8 @@ export interface DriveResult {
   timings: { enterMs: number; handoverWaitMs: number; playMs: number; settleMs: number; totalMs: number };
   /** Freight loads dispatched and carrier invoices sent (0 without `freight`). */
   freightSent: { loads: number; invoices: number };
+  /** Outbound deliveries goods-issued in the ERP (none without `billing`). */
+  goodsIssued: Array<{ orderId: string; shipmentId: string; delivery: string; sentAt: number }>;
 }
 
 /** The product's environment for a month run: its polled intakes ask every second (shipped default 5 s). */
@@ -98,6 +106,7 @@ export function monthEndpoints(
   product: { editorUrl: string; mqttUrl: string; simulators: Record<string, string> },
   wmsLogin: MonthEndpoints["wmsLogin"],
   freight: { secret: string } | null,
+  billing = false,
 ): MonthEndpoints {
   const s = product.simulators;
   const need = (name: string) => {
@@ -114,6 +123,7 @@ export function monthEndpoints(
     editorUrl: product.editorUrl,
     mqttUrl: product.mqttUrl,
     wmsLogin,
+    billing,
     ...(freight
       ? { freight: { carrier: need("carrier"), secret: freight.secret, webhookUrl: `${product.editorUrl.replace("//localhost:", "//127.0.0.1:")}/api/lsync/webhooks/carrier-invoices` } }
       : {}),
@@ -203,14 +213,14 @@ interface PlayItem {
   at: number;
   order: Order;
   shipment?: Shipment;
-  what: "PICK" | "MILESTONE" | "DELAY" | "REROUTE" | "DISPATCH" | "INVOICE";
+  what: "PICK" | "MILESTONE" | "DELAY" | "REROUTE" | "DISPATCH" | "INVOICE" | "GOODS_ISSUE";
   kind?: Shipment["milestones"][number]["kind"];
   resent?: boolean;
   invoice?: CarrierInvoice;
 }
 
 /** Everything that happens after release, in simulated time order. */
-function playList(month: Month, freight: boolean): PlayItem[] {
+function playList(month: Month, freight: boolean, billing: boolean): PlayItem[] {
   const orders = new Map(month.orders.map((o) => [o.orderId, o]));
   const exceptionOf = new Map(month.exceptions.map((e) => [e.orderId, e]));
   const items: PlayItem[] = [];
@@ -231,6 +241,8 @@ function playList(month: Month, freight: boolean): PlayItem[] {
       items.push({ at: Date.parse(exception.at) + HOUR, order, shipment: s, what: exception.kind });
     }
   }
+  // The shipping clerk's delivery and goods issue come just before the truck's pickup milestone.
+  if (billing) for (const s of month.shipments) items.push({ at: Date.parse(s.milestones[0]!.at) - 2, order: orders.get(s.orderId)!, shipment: s, what: "GOODS_ISSUE" });
   if (freight) {
     // The load as the carrier executes it leaves at the shipment's SHIPPED time; invoices come later.
     const shipments = new Map(month.shipments.map((s) => [s.shipmentId, s]));
@@ -280,7 +292,19 @@ export async function driveMonth(month: Month, urls: MonthEndpoints, options: Dr
     const d = dayOf(Date.parse(o.releasedAt));
     releasesByDay.set(d, [...(releasesByDay.get(d) ?? []), o]);
   }
-  const plays = playList(month, Boolean(urls.freight));
+  const plays = playList(month, Boolean(urls.freight), urls.billing === true);
+  const goodsIssued: Array<{ orderId: string; shipmentId: string; delivery: string; sentAt: number }> = [];
+  const DLV = "/sap/opu/odata/sap/API_OUTBOUND_DELIVERY_SRV";
+  /** The shipping clerk: an outbound delivery of the shipment's lines on the order's load, then its goods issue. */
+  const issue = async (item: PlayItem) => {
+    const so = salesOrderOf.get(item.order.orderId)!;
+    const reply = (await call(`${urls.erp}${DLV}/A_OutbDeliveryHeader`, "POST", {
+      BillOfLading: `SO-${so}`,
+      to_DeliveryDocumentItem: { results: item.shipment!.lines.map((l) => ({ ReferenceSDDocument: so, ReferenceSDDocumentItem: String(l.lineNo), ActualDeliveryQuantity: String(l.quantity) })) },
+    })) as { d: { DeliveryDocument: string } };
+    await call(`${urls.erp}${DLV}/PostGoodsIssue?DeliveryDocument='${reply.d.DeliveryDocument}'`, "POST", {});
+    goodsIssued.push({ orderId: item.order.orderId, shipmentId: item.shipment!.shipmentId, delivery: reply.d.DeliveryDocument, sentAt: Date.now() });
+  };
   const freightSent = { loads: 0, invoices: 0 };
   if (urls.freight) await call(`${urls.freight.carrier}/_sim/webhooks`, "POST", { url: urls.freight.webhookUrl, secret: urls.freight.secret, events: ["invoice"] });
 
@@ -400,11 +424,17 @@ export async function driveMonth(month: Month, urls: MonthEndpoints, options: Dr
         async (item) => {
           if (item.what === "DISPATCH") return dispatch(item.shipment!);
           if (item.what === "INVOICE") return sendInvoice(item.invoice!);
+          if (item.what === "GOODS_ISSUE") return issue(item);
           const so = salesOrderOf.get(item.order.orderId)!;
           const load = `${urls.tms}/api/v1/loads/${encodeURIComponent(`SO-${so}`)}/milestones`;
           const simAt = new Date(item.at).toISOString();
           if (item.what === "MILESTONE") {
-            await call(load, "POST", { type: TMS_TYPE[item.kind!], dateTime: new Date(Date.parse(item.shipment!.milestones.find((m) => m.kind === item.kind)!.at)).toISOString(), description: `${item.kind} ${item.shipment!.shipmentId}` });
+            const at = new Date(Date.parse(item.shipment!.milestones.find((m) => m.kind === item.kind)!.at)).toISOString();
+            const body: Record<string, unknown> = { type: TMS_TYPE[item.kind!], dateTime: at, description: `${item.kind} ${item.shipment!.shipmentId}` };
+            // With the billing tabs a POD is the delivery as signed for: a DELIVERY with the signature.
+            if (urls.billing && item.kind === "POD_RECEIVED") Object.assign(body, { type: "DELIVERY", stopId: `SO-${so}-S2`, signedBy: "Consignee", podDocumentRef: `POD-${item.shipment!.shipmentId}` });
+            else if (urls.billing && item.kind === "DELIVERED") body.stopId = `SO-${so}-S2`;
+            await call(load, "POST", body);
           } else if (item.what === "DELAY") {
             const newEta = item.shipment!.milestones.find((m) => m.kind === "DELIVERED")!.at;
             await call(load, "POST", { type: "DELAYED", dateTime: simAt, description: `Delay of ${item.shipment!.shipmentId}`, newEta });
@@ -456,7 +486,7 @@ export async function driveMonth(month: Month, urls: MonthEndpoints, options: Dr
     timings.settleMs = Date.now() - t;
     const final = await readFinalState(urls, queues);
     timings.totalMs = Date.now() - started;
-    return { salesOrderOf, sent, final, timings, freightSent };
+    return { salesOrderOf, sent, final, timings, freightSent, goodsIssued };
   } finally {
     await watcher.endAsync().catch(() => undefined);
   }

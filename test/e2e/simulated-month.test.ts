@@ -19,6 +19,8 @@ import { REPO, startProduct, TEST_WMS_LOGIN, type RunningProduct } from "../help
 const ORDERS = Number(process.env.MONTH_ORDERS ?? 5000);
 /** Freight (accrual at shipment, carrier invoices, the audit) once the product has its reconciliation tab. */
 const FREIGHT = existsSync(join(REPO, "flows", "freight-reconciliation.json"));
+/** Billing (ERP deliveries with goods issue, POD) once the product has its billing tabs. */
+const BILLING = existsSync(join(REPO, "flows", "billing-rules.json"));
 
 describe("simulated month (issue #6), end to end", { timeout: 480_000 }, () => {
   let product: RunningProduct;
@@ -29,7 +31,7 @@ describe("simulated month (issue #6), end to end", { timeout: 480_000 }, () => {
     month = generateMonth({ seed: 20261101, orders: ORDERS, days: 30, duplicateRate: 0.03, exceptionRate: 0.05 });
     const secret = randomBytes(18).toString("base64url");
     product = await startProduct(monthProductEnv(secret));
-    const run = await driveMonth(month, monthEndpoints(product, TEST_WMS_LOGIN, FREIGHT ? { secret } : null), { stepTimeoutMs: 180_000 });
+    const run = await driveMonth(month, monthEndpoints(product, TEST_WMS_LOGIN, FREIGHT ? { secret } : null, BILLING), { stepTimeoutMs: 180_000 });
     figures = compareMonth(month, run);
     console.log(formatReport(figures));
   });
