@@ -7,7 +7,9 @@
  *        key-user extensibility adds them) carry exceptions. Every change moves LastChangeDateTime, so
  *        `$filter=DeliveryBlockReason eq '' and LastChangeDateTime ge datetimeoffset'…'&$orderby=LastChangeDateTime`
  *        lists released orders changed since a point (what a polling intake asks).
- *   API_OUTBOUND_DELIVERY_SRV/A_OutbDeliveryHeader   GET list, POST (items, or header ReferenceSDDocument = sales order)
+ *   API_OUTBOUND_DELIVERY_SRV/A_OutbDeliveryHeader   GET list, POST (items, or header ReferenceSDDocument = sales order);
+ *        LastChangeDateTime moves on creation and goods issue, so `OverallGoodsMovementStatus eq 'C' and
+ *        LastChangeDateTime ge datetimeoffset'…'` lists deliveries goods-issued since a point
  *   API_OUTBOUND_DELIVERY_SRV/A_OutbDeliveryHeader('80000001')  GET
  *   API_OUTBOUND_DELIVERY_SRV/PostGoodsIssue?DeliveryDocument='80000001'  POST → status C, 601 material document
  *   API_MATERIAL_DOCUMENT_SRV/A_MaterialDocumentHeader  POST (goods movement, updates stock), GET list
@@ -126,6 +128,8 @@ interface Delivery {
   ShipToParty: string;
   SoldToParty: string;
   CreationDate: number;
+  /** Edm.DateTimeOffset of the last change (creation, goods issue). */
+  LastChangeDateTime: number;
   OverallGoodsMovementStatus: string;
   OverallPickingStatus: string;
   ActualGoodsMovementDate: number | null;
@@ -591,6 +595,7 @@ export class ErpSimulator extends HttpSimulator {
       ShipToParty: optString(b, "ShipToParty", { max: 10 }) ?? soldTo,
       SoldToParty: soldTo,
       CreationDate: Date.now(),
+      LastChangeDateTime: Date.now(),
       OverallGoodsMovementStatus: "A",
       OverallPickingStatus: "A",
       ActualGoodsMovementDate: null,
@@ -646,6 +651,7 @@ export class ErpSimulator extends HttpSimulator {
     dlv.OverallPickingStatus = "C";
     dlv.ActualGoodsMovementDate = now;
     dlv.ActualGoodsMovementTime = odataTime(now);
+    dlv.LastChangeDateTime = Math.max(now, dlv.LastChangeDateTime + 1);
     return { status: 200, body: { d: this.dlvView(dlv, false) } };
   }
 
@@ -753,6 +759,7 @@ export class ErpSimulator extends HttpSimulator {
       CreationDate: odataDay(d.CreationDate),
       // SAP sends the creation time apart from the date (Edm.Time); the canonical mapping needs both.
       CreationTime: odataTime(d.CreationDate),
+      LastChangeDateTime: `/Date(${d.LastChangeDateTime}+0000)/`,
       OverallGoodsMovementStatus: d.OverallGoodsMovementStatus,
       OverallPickingStatus: d.OverallPickingStatus,
       ActualGoodsMovementDate: d.ActualGoodsMovementDate === null ? null : odataDay(d.ActualGoodsMovementDate),
@@ -965,6 +972,7 @@ export class ErpSimulator extends HttpSimulator {
       ShipToParty: so1.SoldToParty,
       SoldToParty: so1.SoldToParty,
       CreationDate: SEED_DAY,
+      LastChangeDateTime: SEED_DAY,
       OverallGoodsMovementStatus: "A",
       OverallPickingStatus: "A",
       ActualGoodsMovementDate: null,

@@ -9,7 +9,9 @@
  *   POST /api/v1/loads/{loadId}/execution-events    → one event: 201 accepted | 200 duplicate | 422 rejected
  *   POST /api/v1/execution-events:batch             → {events:[…≤1000]} → 200 {results:[{eventId,status,reason?}], summary}
  *   POST /api/v1/loads/{loadId}/tender              → {carrierScac} → Load (status TENDERED)
- *   POST /api/v1/loads/{loadId}/milestones          → {type, dateTime, stopId?, description?, newEta?, newDestination?} → 201
+ *   POST /api/v1/loads/{loadId}/milestones          → {type, dateTime, stopId?, description?, newEta?, newDestination?,
+ *                                                     signedBy?, podDocumentRef?} → 201 (a DELIVERY with the consignee's
+ *                                                     signature / the scanned POD, as the driver's app reports it)
  *   GET  /api/v1/milestones[?after=<seq>&limit=]    → {milestones:[{seq, loadId, reference?, …}], count}: every load's
  *                                                     milestones in arrival order (a "list since" feed)
  *   GET  /api/v4/shipments/{loadId}/eventhistory    → project44 v4 tracking history of the milestones
@@ -104,6 +106,9 @@ interface Milestone {
   receivedDateTime: string;
   stopId?: string;
   description?: string;
+  /** Proof of delivery on a DELIVERY: who signed, the scanned document's reference. */
+  signedBy?: string;
+  podDocumentRef?: string;
 }
 
 interface Load {
@@ -320,6 +325,11 @@ export class TmsSimulator extends HttpSimulator {
     if (stopId) m.stopId = stopId;
     const description = optString(b, "description", { max: 500 });
     if (description) m.description = description;
+    const signedBy = optString(b, "signedBy", { max: 128 });
+    const podDocumentRef = optString(b, "podDocumentRef", { max: 128 });
+    if ((signedBy || podDocumentRef) && type !== "DELIVERY") return this.error(400, "INVALID_FIELD", "signedBy and podDocumentRef belong to a DELIVERY milestone");
+    if (signedBy) m.signedBy = signedBy;
+    if (podDocumentRef) m.podDocumentRef = podDocumentRef;
     load.milestones.push(m);
     this.milestoneLog.push(m);
     const next = MILESTONE_STATUS[type];
@@ -344,7 +354,7 @@ export class TmsSimulator extends HttpSimulator {
           stops: load.stops.map((s) => ({ id: s.stopId, stopNumber: s.sequence, stopType: s.type === "PICKUP" ? "ORIGIN" : "DESTINATION", location: s.location })),
         },
         // The feed's bookkeeping (seq, loadId) is not part of project44's event shape.
-        events: events.map(({ seq: _seq, loadId: _loadId, ...event }) => event),
+        events: events.map(({ seq: _seq, loadId: _loadId, signedBy: _signed, podDocumentRef: _pod, ...event }) => event),
       },
     };
   }

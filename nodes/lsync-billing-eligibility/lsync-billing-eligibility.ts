@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { Order, Shipment, ShipmentStatusEvent } from "../lib/canonical/types";
 import { errorMessage } from "../lib/errors";
+import { intakeRefOf, settleFinished } from "../lib/intake/settlement";
 import { configValue, count, throttledStatus, type Done, type Node, type NodeAPI, type NodeDef, type NodeMessageInFlow, type Send, type TypedValue } from "../lib/red";
 import {
   billingRuleFor,
@@ -30,6 +31,11 @@ export interface BillingEligibilityDef extends NodeDef {
   rules?: unknown;
   rulesProperty?: string;
   rulesFile?: string;
+  /**
+   * A "not yet" decision ends the journey of a message taken in by an intake (its state is in the
+   * store): settle the intake item there. Invoices go on to finance, whose node settles them.
+   */
+  settleIntake?: boolean;
 }
 
 /** The analyst's default: the sold-to (else bill-to) party's first id on the order, else on the shipment. */
@@ -126,6 +132,8 @@ export default function register(RED: NodeAPI): void {
         } else {
           counts.waiting++;
           msg.billing = { eligible: false, orderId, shipmentId, customerId, rule: decision.rule, code: decision.code, reason: decision.reason };
+          const intake = def.settleIntake === true ? intakeRefOf(msg) : null;
+          if (intake) await settleFinished(intake, "done");
           send([null, msg]);
           showStatus(`${orderId} ${decision.code.toLowerCase()}`);
         }

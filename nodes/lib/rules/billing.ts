@@ -5,7 +5,7 @@
  * the order's stored state and one status event and returns the new state and the decision; the
  * lsync-billing-eligibility node keeps the state in the store.
  */
-import type { InvoiceEvent, Order, Party, Price, Reference, Shipment, ShipmentStatusEvent } from "../canonical/types";
+import type { InvoiceEvent, Money, Order, Party, Price, Reference, Shipment, ShipmentStatusEvent } from "../canonical/types";
 import { minorUnits } from "../canonical/money";
 import { boundedId, clip, fromScaled, ruleError, toScaled } from "./common";
 
@@ -128,6 +128,11 @@ export interface OrderBillingState {
   ordered?: Record<string, string>;
   /** Order line → unit price, when the Order had prices. */
   prices?: Record<string, Price>;
+  /**
+   * Order line → the line's net amount, for lines without a unit price (an ERP such as SAP gives
+   * the line's NetAmount): a shipped quantity is billed pro rata, net × shipped ÷ ordered.
+   */
+  lineNets?: Record<string, Money>;
   currency?: string;
   shipments: Record<string, ShipmentBillingState>;
   /** Invoices made, by id, with the idempotency key of the event that made them (a redelivery re-sends the same one). */
@@ -176,10 +181,12 @@ function merge(state: OrderBillingState, input: BillingInput, shipmentId: string
   if (input.order?.lines?.length) {
     next.ordered = {};
     next.prices = {};
+    next.lineNets = {};
     input.order.lines.forEach((l, i) => {
       toScaled(l.quantity?.value ?? "", `order.lines[${i}].quantity.value`); // checks it is a decimal
       next.ordered![String(l.lineNo)] = l.quantity.value;
       if (l.unitPrice) next.prices![String(l.lineNo)] = l.unitPrice;
+      else if (l.netAmount) next.lineNets![String(l.lineNo)] = l.netAmount;
     });
     if (input.order.currency) next.currency = input.order.currency;
   }
@@ -202,23 +209,30 @@ function merge(state: OrderBillingState, input: BillingInput, shipmentId: string
 /** Σ quantity × unit price of the billed lines, rounded half-up to minor units (exact, bigint). */
 function netAmount(state: OrderBillingState, lines: Record<string, string>): { currency: string; amountMinor: number; priced: boolean } {
   const prices = state.prices ?? {};
-  const currency = state.currency ?? Object.values(prices)[0]?.currency ?? "XXX";
+  const nets = state.lineNets ?? {};
+  const currency = state.currency ?? Object.values(prices)[0]?.currency ?? Object.values(nets)[0]?.currency ?? "XXX";
   let priced = Object.keys(lines).length > 0;
-  let total = 0n; // scale 10^18 (quantity 10^9 × price 10^9)
-  for (const [line, qty] of Object.entries(lines)) {
-    const price = prices[line];
-    if (!price || price.currency !== currency) {
-      priced = false;
-      continue;
-    }
-    const per = price.per ? toScaled(price.per.value, "price.per.value") : 1_000_000_000n;
-    total += (toScaled(qty, "quantity") * toScaled(price.amount, "price.amount") * 1_000_000_000n) / (per === 0n ? 1n : per);
-  }
   let units = 2;
   try {
     units = minorUnits(currency);
   } catch {
     priced = false;
+  }
+  let total = 0n; // scale 10^18 (quantity 10^9 × price 10^9)
+  for (const [line, qty] of Object.entries(lines)) {
+    const price = prices[line];
+    const net = nets[line];
+    const ordered = state.ordered?.[line];
+    if (price && price.currency === currency) {
+      const per = price.per ? toScaled(price.per.value, "price.per.value") : 1_000_000_000n;
+      total += (toScaled(qty, "quantity") * toScaled(price.amount, "price.amount") * 1_000_000_000n) / (per === 0n ? 1n : per);
+    } else if (net && net.currency === currency && ordered && toScaled(ordered, "quantity") > 0n) {
+      // net (minor units) × shipped ÷ ordered, at scale 10^18 like the unit-price lines.
+      const netScaled = BigInt(net.amountMinor) * 10n ** BigInt(18 - units);
+      total += (netScaled * toScaled(qty, "quantity")) / toScaled(ordered, "quantity");
+    } else {
+      priced = false;
+    }
   }
   const divisor = 10n ** BigInt(18 - units);
   const minor = (total + divisor / 2n) / divisor;

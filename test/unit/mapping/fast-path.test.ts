@@ -96,6 +96,16 @@ function samples(id: string): Sample[] {
         plain({ ...m, type: "ARRIVED" }),
       ];
     }
+    case "tms-milestone-status": {
+      const m = { seq: 14, loadId: "SO-1000014", reference: "1000014", dateTime: "2026-11-30T15:10:00+0100", receivedDateTime: "2026-11-30T15:10:04+0100" };
+      return [
+        plain({ ...m, type: "DELIVERY", stopId: "SO-1000014-S2", signedBy: "M. Keller", podDocumentRef: "POD-77" }),
+        plain({ ...m, type: "DELIVERY", reference: undefined }),
+        plain({ ...m, type: "EXCEPTION", description: "Pallet damaged in transit" }),
+        plain({ ...m, type: "ARRIVAL_AT_STOP", stopId: "SO-1000014-S2" }),
+        plain({ ...m, type: "DELAYED", newEta: "2026-12-09T16:00:00+01:00" }),
+      ];
+    }
     default:
       return [];
   }
@@ -131,6 +141,7 @@ const COMPILED = [
   "p44-event-history",
   "wms-short-pick",
   "tms-milestone-exception",
+  "tms-milestone-status",
 ];
 
 /**

@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import billingNode from "../../../nodes/lsync-billing-eligibility/lsync-billing-eligibility";
-import storeNode from "../../../nodes/lsync-store/lsync-store";
+import storeNode, { type StoreNode } from "../../../nodes/lsync-store/lsync-store";
+import { registerIntake } from "../../../nodes/lib/intake/settlement";
 import { collect, getNode, helper, sleep, tempDir, waitFor, type FlowNodeDef } from "./_helper";
 import { order, shipment, statusEvent } from "../rules/_fixtures";
 
@@ -115,5 +116,29 @@ describe("lsync-billing-eligibility", () => {
     await waitFor("caught", () => caught.length === 1);
     assert.match((caught[0]!.error as { message: string }).message, /no store configured/);
     await sleep(10);
+  });
+  it("with settle intake, a 'not yet' settles the intake item; an invoice-ready leaves it to the system node after it", async () => {
+    await helper.load([storeNode, billingNode], flow(db(), { settleIntake: true }));
+    const store = getNode<StoreNode>("store").store;
+    const released: number[] = [];
+    const unregister = registerIntake("intake-b", store, (id) => released.push(id));
+    try {
+      const [a, b] = await store.addToInbox([
+        { source: "intake-b", key: "a", topic: "t", payload: "{}" },
+        { source: "intake-b", key: "b", topic: "t", payload: "{}" },
+      ]);
+      const [ready, notYet] = [collect("ready"), collect("notYet")];
+      const be = getNode("be");
+      be.receive({ payload: statusEvent("S1", "PICKED_UP"), shipment: s1, order: so("C100"), customerClass: "retail", intake: { source: "intake-b", id: a } });
+      await waitFor("not yet", () => notYet.length === 1);
+      await waitFor("settled", async () => (await store.pendingInbox("intake-b", 10)).length === 1);
+      be.receive({ payload: statusEvent("S1", "DELIVERED"), shipment: s1, intake: { source: "intake-b", id: b } });
+      await waitFor("ready", () => ready.length === 1);
+      await sleep(100);
+      assert.deepEqual((await store.pendingInbox("intake-b", 10)).map((i) => i.id), [b], "the invoice's item waits for finance");
+      assert.deepEqual(released, [a]);
+    } finally {
+      unregister();
+    }
   });
 });

@@ -132,6 +132,19 @@ describe("decideBilling", () => {
     assert.ok(released!.eligible);
   });
 
+  it("lines with a net amount but no unit price (SAP NetAmount) bill pro rata: net x shipped / ordered, half up", () => {
+    const so = order("SO-3", [{ lineNo: 10, sku: "A", qty: "3" }, { lineNo: 20, sku: "B", qty: "4" }]);
+    so.lines[0]!.netAmount = { currency: "EUR", amountMinor: 1000 };
+    so.lines[1]!.netAmount = { currency: "EUR", amountMinor: 2396 };
+    const [d] = run(newOrderState("SO-3", "C100"), [
+      { rule: rule("wholesale"), event: statusEvent("S3", "PICKED_UP"), order: so, shipment: shipment("S3", "SO-3", [{ lineNo: 10, sku: "A", qty: "1" }, { lineNo: 20, sku: "B", qty: "4" }]) },
+    ]);
+    // 1000 x 1/3 = 333.33 -> 333, plus the whole of line 20.
+    assert.ok(d!.eligible);
+    assert.deepEqual(d!.eligible && d!.invoice.totals.net, { currency: "EUR", amountMinor: 333 + 2396 });
+    assert.equal(d!.eligible && d!.invoice.findings, undefined);
+  });
+
   it("no prices: invoice-ready with a PRICE_UNKNOWN finding; no shipment id is an error naming the field", () => {
     const [d] = run(newOrderState("SO-2", "C100"), [{ rule: rule("wholesale"), event: statusEvent("S9", "PICKED_UP"), shipment: shipment("S9", "SO-2", [{ lineNo: 1, sku: "A", qty: "1" }]) }]);
     assert.equal(d!.eligible && d!.invoice.findings?.[0]?.code, "PRICE_UNKNOWN");

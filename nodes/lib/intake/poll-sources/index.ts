@@ -1,12 +1,21 @@
+import { erpGoodsIssuedDeliveries } from "./erp-goods-issued-deliveries";
 import { erpReleasedSalesOrders } from "./erp-released-sales-orders";
-import { tmsExceptionMilestones, tmsMilestones } from "./tms-milestones";
+import { tmsDeliveryMilestones, tmsExceptionMilestones, tmsMilestones } from "./tms-milestones";
 import type { PollSource } from "./types";
 import { wmsConfirmations, wmsShortPicks } from "./wms-confirmations";
 
 export type { PollSource } from "./types";
 
 /** One small definition per system; adding a source is one file (or entry) and one line here. */
-export const POLL_SOURCES: PollSource[] = [erpReleasedSalesOrders, wmsConfirmations, wmsShortPicks, tmsMilestones, tmsExceptionMilestones];
+export const POLL_SOURCES: PollSource[] = [
+  erpReleasedSalesOrders,
+  wmsConfirmations,
+  wmsShortPicks,
+  tmsMilestones,
+  tmsExceptionMilestones,
+  erpGoodsIssuedDeliveries,
+  tmsDeliveryMilestones,
+];
 
 export function findPollSource(id: string): PollSource | undefined {
   return POLL_SOURCES.find((s) => s.id === id);

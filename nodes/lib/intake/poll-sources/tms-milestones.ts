@@ -31,3 +31,16 @@ export const tmsExceptionMilestones: PollSource = {
   topic: "tms/exception-milestone",
   accept: (item) => ["DELAYED", "REROUTED"].includes(String((item as { type?: unknown } | null)?.type)),
 };
+
+/**
+ * Milestones that end a load's run and decide billing and the final freight cost: the delivery
+ * (with the consignee's signature or POD document when the driver's app has it) and the
+ * exceptions on the way (held, delivery missed, damage and other exceptions).
+ */
+export const tmsDeliveryMilestones: PollSource = {
+  ...tmsMilestones,
+  id: "tms-delivery-milestones",
+  title: "TMS deliveries, POD and delivery exceptions",
+  topic: "tms/delivery-milestone",
+  accept: (item) => ["DELIVERY", "HELD", "DELIVERY_MISSED", "EXCEPTION"].includes(String((item as { type?: unknown } | null)?.type)),
+};
