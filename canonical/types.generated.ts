@@ -1050,6 +1050,12 @@ export interface Shipment {
     | "DELIVERED"
     | "CANCELLED";
   /**
+   * Accessorial services performed for this shipment (LIFTGATE, RESIDENTIAL, APPOINTMENT, INSIDE_DELIVERY, ...): what the carrier may bill besides linehaul and fuel.
+   *
+   * @maxItems 20
+   */
+  accessorials?: string[];
+  /**
    * Ship date when the source gives only a date (945 W06-03).
    */
   shipDate?: CalendarDate;

@@ -75,6 +75,9 @@ async function startSimulatorsIfWanted(mqttUrl: string): Promise<Record<string, 
     process.env.WMS_PASSWORD = randomBytes(12).toString("base64url");
   }
   const wms = { login: process.env.WMS_USER, password: process.env.WMS_PASSWORD ?? "" };
+  // The carrier invoice webhook's signing secret (${CARRIER_WEBHOOK_SECRET}): one of its own unless set; register
+  // the carrier simulator with it (POST /_sim/webhooks) to have it push invoices.
+  process.env.CARRIER_WEBHOOK_SECRET ||= randomBytes(18).toString("base64url");
   const started = await sims.startSimulators({ host: "127.0.0.1", basePort, options: { wms } });
   running.push({ name: "simulators", stop: () => sims.stopSimulators() });
   const urls: Record<string, string> = {};
@@ -185,14 +188,19 @@ async function main(): Promise<void> {
   // LSYNC_TLS_CERT/LSYNC_TLS_KEY (settings.https): the editor, admin API and HTTP endpoints over TLS.
   const server = settings.https ? https.createServer(settings.https, app) : http.createServer(app);
   RED.init(server, settings as never);
+  // Every durable intake, rule and SFTP node waits for "flows:started" once; with the shipped tabs they
+  // are more than EventEmitter's default 10, which is not a leak.
+  (RED as unknown as { events: import("node:events").EventEmitter }).events.setMaxListeners(100);
   // The dashboard lives under the HTTP node root (/api/dashboard): /dashboard leads there. Its
   // editor API (/dashboard/api/…, under the admin root) is not redirected.
   const nodeRoot = settings.httpNodeRoot.replace(/\/+$/, "");
   if (nodeRoot) {
     app.get(/^\/dashboard(\/(?!api\/)[^?]*)?$/, (req, res) => res.redirect(302, `${nodeRoot}${req.originalUrl}`));
   }
-  app.use(settings.httpAdminRoot, RED.httpAdmin);
+  // HTTP endpoints first: the admin app sits at "/" and its JSON body parser would read a webhook's body
+  // before the webhook in node could (it needs the raw bytes for the signature), leaving it waiting.
   app.use(settings.httpNodeRoot, RED.httpNode);
+  app.use(settings.httpAdminRoot, RED.httpAdmin);
   await new Promise<void>((ok, fail) => {
     server.once("error", fail);
     server.listen(settings.uiPort, settings.uiHost, () => ok());

@@ -10,10 +10,16 @@
  * Control (no auth, no faults):
  *   POST /_sim/shipments                 {trackingNumber?, serviceType?, shipDate?, origin?, destination?, scans?:[…]} → 201 shipment
  *   POST /_sim/shipments/{tn}/scans      {eventType, date?, scanLocation?, eventDescription?, exceptionCode?, exceptionDescription?} → 201 scan
- *   POST /_sim/webhooks                  {url, secret?} → pushes each new scan's track result to url with an
- *                                        Idempotency-Key (tracking number + scan count) and, given a secret, an
+ *   POST /_sim/webhooks                  {url, secret?, events?: ["tracking"|"invoice"]} → pushes each new scan's track
+ *                                        result (and each invoice) to url with an Idempotency-Key (tracking number + scan
+ *                                        count; invoice number + how often it was sent) and, given a secret, an
  *                                        `X-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`; a 5xx or
  *                                        network error is retried twice, 1 s apart (outcomes in state)
+ *   POST /_sim/invoices                  {invoiceNumber, scac, invoiceDate, currency, shipment:{proNumber?, bolNumber?,
+ *                                        shipmentId?}, charges:[{lineNo, code, description?, amount:"12.34"}], totalAmount}
+ *                                        → the carrier's billing system sends the invoice to the "invoice" webhooks as
+ *                                        {eventType:"INVOICE", invoice}; sending the same number again is a resubmission
+ *                                        (a new Idempotency-Key, as carriers' billing runs do)
  *
  * Scan `eventType` ∈ PU AR DP IT OD DL DE OC (plus a few more); `derivedStatusCode` follows FedEx's
  * mapping (AR/DP/IT → IT, OC → IN "Label created"). Dates are ISO 8601 with the scan location's offset.
@@ -98,8 +104,10 @@ function isoLocal(ms: number, offsetMinutes = 0): string {
 
 export class CarrierSimulator extends HttpSimulator {
   private readonly shipments = new Map<string, Shipment>();
-  /** url → signing secret ("" = unsigned). */
-  private readonly webhooks = new Map<string, string>();
+  /** url → signing secret ("" = unsigned) and the events it gets. */
+  private readonly webhooks = new Map<string, { secret: string; events: Set<string> }>();
+  /** invoice number → how often it was sent. */
+  private readonly invoicesSent = new Map<string, number>();
   private readonly webhookOutcomes: WebhookOutcome[] = [];
   private nextTn = 794_600_000_001;
 
@@ -108,14 +116,32 @@ export class CarrierSimulator extends HttpSimulator {
     this.route("POST", "/track/v1/trackingnumbers", (req) => this.track(req));
     this.controlRoute("POST", "/_sim/shipments", (req) => this.control(() => this.createShipment(req)));
     this.controlRoute("POST", "/_sim/shipments/:tn/scans", (req) => this.control(() => this.appendScan(req)));
+    this.controlRoute("POST", "/_sim/invoices", (req) => this.control(() => this.sendInvoice(req)));
     this.controlRoute("POST", "/_sim/webhooks", (req) =>
       this.control(() => {
         const b = asObject(req.body);
         const url = reqString(b, "url", { max: 500, pattern: /^https?:\/\// });
-        this.webhooks.set(url, optString(b, "secret", { max: 200 }) ?? "");
+        const events = Array.isArray(b.events) ? b.events.filter((e: unknown): e is string => e === "tracking" || e === "invoice") : ["tracking", "invoice"];
+        this.webhooks.set(url, { secret: optString(b, "secret", { max: 200 }) ?? "", events: new Set(events) });
         return { status: 201, body: { webhooks: [...this.webhooks.keys()] } };
       }),
     );
+  }
+
+  /** The billing run sends one invoice to the invoice webhooks (a resubmission under a new key). */
+  private sendInvoice(req: SimRequest): SimReply {
+    const b = asObject(req.body);
+    const invoiceNumber = reqString(b, "invoiceNumber", { max: 30 });
+    reqString(b, "scac", { max: 4, pattern: /^[A-Z]{2,4}$/ });
+    reqString(b, "currency", { max: 3, pattern: /^[A-Z]{3}$/ });
+    reqString(b, "totalAmount", { max: 20, pattern: /^-?\d{1,12}(\.\d{1,3})?$/ });
+    if (!Array.isArray(b.charges) || b.charges.length === 0 || b.charges.length > 200) throw new SimHttpError(400, "INVALID_FIELD", "charges must be 1 to 200 charge lines");
+    const sent = (this.invoicesSent.get(invoiceNumber) ?? 0) + 1;
+    this.invoicesSent.set(invoiceNumber, sent);
+    const body = JSON.stringify({ eventType: "INVOICE", invoice: b });
+    const targets = [...this.webhooks].filter(([, w]) => w.events.has("invoice"));
+    for (const [url, w] of targets) void this.deliver(url, w.secret, `INV:${invoiceNumber}:${sent}`, body, invoiceNumber);
+    return { status: 202, body: { invoiceNumber, sent, webhooks: targets.length } };
   }
 
   /** Control routes bypass the server's error wrapper for vendor routes; map our validation errors here. */
@@ -185,10 +211,11 @@ export class CarrierSimulator extends HttpSimulator {
   }
 
   private push(s: Shipment): void {
-    if (this.webhooks.size === 0) return;
+    const targets = [...this.webhooks].filter(([, w]) => w.events.has("tracking"));
+    if (targets.length === 0) return;
     const body = JSON.stringify({ output: { completeTrackResults: [{ trackingNumber: s.trackingNumber, trackResults: [this.trackResult(s)] }] } });
     const key = `${s.trackingNumber}:${s.scans.length}`;
-    for (const [url, secret] of this.webhooks) void this.deliver(url, secret, key, body, s.trackingNumber);
+    for (const [url, w] of targets) void this.deliver(url, w.secret, key, body, s.trackingNumber);
   }
 
   /** Like a carrier's webhook sender: signs, retries a 5xx or a network error twice, 1 s apart. */
@@ -284,6 +311,7 @@ export class CarrierSimulator extends HttpSimulator {
   protected resetState(): void {
     this.shipments.clear();
     this.webhooks.clear();
+    this.invoicesSent.clear();
     this.webhookOutcomes.length = 0;
     this.nextTn = 794_600_000_001;
   }

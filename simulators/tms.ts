@@ -15,6 +15,9 @@
  *   GET  /api/v1/milestones[?after=<seq>&limit=]    → {milestones:[{seq, loadId, reference?, …}], count}: every load's
  *                                                     milestones in arrival order (a "list since" feed)
  *   GET  /api/v4/shipments/{loadId}/eventhistory    → project44 v4 tracking history of the milestones
+ *   GET  /api/v1/actual-shipments[?after=<seq>&limit=] → {actualShipments:[…], count}: each load once, as it was when it
+ *                                                     was dispatched (OTM-like "actual shipment": carrier, stops, final
+ *                                                     per-SSCC weights after re-weighs, accessorials), a "list since" feed
  *   POST /oauth/token                               → only with auth {type:"oauth2"} (client credentials)
  *
  * Execution events are deduplicated on `eventId` (the canonical idempotency key) across both
@@ -111,6 +114,20 @@ interface Milestone {
   podDocumentRef?: string;
 }
 
+/** A load as executed, written once when it is dispatched (what freight is accrued on). */
+interface ActualShipment {
+  seq: number;
+  loadId: string;
+  reference?: string;
+  carrier?: Json;
+  stops: Stop[];
+  accessorials: string[];
+  handlingUnits: Array<{ sscc: string; weightKg?: number }>;
+  grossWeightKg: number;
+  sites: string[];
+  dispatchedAt: string;
+}
+
 interface Load {
   loadId: string;
   status: LoadStatus;
@@ -121,6 +138,8 @@ interface Load {
   carrier?: Json;
   serviceLevel?: string;
   constraints?: Json;
+  /** Accessorial services ordered for the load (LIFTGATE, RESIDENTIAL, APPOINTMENT …). */
+  accessorials: string[];
   stops: Stop[];
   handlingUnits: Map<string, HandlingUnit>;
   /** Weight/volume reported by events without an SSCC (summed; each eventId counted once). */
@@ -192,6 +211,7 @@ export class TmsSimulator extends HttpSimulator {
   private readonly seenEvents = new Map<string, string>();
   /** Every milestone of every load in arrival order, for GET /api/v1/milestones. */
   private readonly milestoneLog: Milestone[] = [];
+  private readonly actualShipments: ActualShipment[] = [];
   private readonly implicitLoads: boolean;
   private readonly maxBatch: number;
   private readonly maxEventIds: number;
@@ -218,6 +238,14 @@ export class TmsSimulator extends HttpSimulator {
     this.route("POST", "/api/v1/loads/:loadId/tender", (req) => this.tender(req));
     this.route("POST", "/api/v1/loads/:loadId/milestones", (req) => this.milestone(req));
     this.route("GET", "/api/v4/shipments/:id/eventhistory", (req) => this.eventHistory(req));
+    this.route("GET", "/api/v1/actual-shipments", (req) => {
+      const after = Number(req.query.get("after") ?? 0);
+      const limit = Number(req.query.get("limit") ?? 0);
+      if (!Number.isInteger(after) || after < 0 || !Number.isInteger(limit) || limit < 0) return this.error(400, "INVALID_QUERY", "after and limit must be non-negative integers");
+      const all = this.actualShipments.filter((a) => a.seq > after);
+      const page = limit > 0 ? all.slice(0, limit) : all;
+      return { status: 200, body: { actualShipments: page, count: page.length } };
+    });
     this.route("GET", "/api/v1/milestones", (req) => {
       const after = Number(req.query.get("after") ?? 0);
       const limit = Number(req.query.get("limit") ?? 0);
@@ -265,6 +293,12 @@ export class TmsSimulator extends HttpSimulator {
     if (b.constraints !== undefined) {
       if (!isObject(b.constraints)) throw new SimHttpError(400, "INVALID_FIELD", "constraints must be an object");
       load.constraints = b.constraints;
+    }
+    if (b.accessorials !== undefined) {
+      if (!Array.isArray(b.accessorials) || b.accessorials.length > 20 || !b.accessorials.every((a: unknown) => typeof a === "string" && /^[A-Z][A-Z0-9_]{1,31}$/.test(a))) {
+        throw new SimHttpError(400, "INVALID_FIELD", "accessorials must be at most 20 codes like LIFTGATE");
+      }
+      load.accessorials = [...new Set(b.accessorials as string[])];
     }
     this.loads.set(loadId, load);
     return { status: 201, body: this.loadView(load), headers: { location: `/api/v1/loads/${encodeURIComponent(loadId)}` } };
@@ -459,7 +493,27 @@ export class TmsSimulator extends HttpSimulator {
   }
 
   private advance(load: Load, next: LoadStatus): void {
-    if (LOAD_STATUSES.indexOf(next) > LOAD_STATUSES.indexOf(load.status)) load.status = next;
+    const dispatched = LOAD_STATUSES.indexOf("DISPATCHED");
+    const before = LOAD_STATUSES.indexOf(load.status);
+    if (LOAD_STATUSES.indexOf(next) > before) load.status = next;
+    // Leaving the dock: the load as executed is written once to the actual-shipment feed.
+    if (before < dispatched && LOAD_STATUSES.indexOf(load.status) >= dispatched) this.recordActual(load);
+  }
+
+  private recordActual(load: Load): void {
+    const view = this.loadView(load);
+    this.actualShipments.push({
+      seq: this.actualShipments.length + 1,
+      loadId: load.loadId,
+      ...(load.reference ? { reference: load.reference } : {}),
+      ...(load.carrier ? { carrier: load.carrier } : {}),
+      stops: load.stops,
+      accessorials: load.accessorials,
+      handlingUnits: [...load.handlingUnits.values()].map((hu) => ({ sscc: hu.sscc, ...(hu.weightKg !== undefined ? { weightKg: round(hu.weightKg) } : {}) })),
+      grossWeightKg: view.grossWeightKg as number,
+      sites: [...load.sites],
+      dispatchedAt: new Date().toISOString(),
+    });
   }
 
   private newLoad(loadId: string, implicit: boolean): Load {
@@ -471,6 +525,7 @@ export class TmsSimulator extends HttpSimulator {
       createdAt: now,
       updatedAt: now,
       stops: [],
+      accessorials: [],
       handlingUnits: new Map(),
       looseWeightKg: 0,
       looseVolumeM3: 0,
@@ -503,6 +558,7 @@ export class TmsSimulator extends HttpSimulator {
       ...(l.carrier ? { carrier: l.carrier } : {}),
       ...(l.serviceLevel ? { serviceLevel: l.serviceLevel } : {}),
       ...(l.constraints ? { constraints: l.constraints } : {}),
+      ...(l.accessorials.length ? { accessorials: l.accessorials } : {}),
       stops: l.stops,
       handlingUnits: loaded,
       handlingUnitCount: l.handlingUnits.size,
@@ -546,6 +602,7 @@ export class TmsSimulator extends HttpSimulator {
     this.loads.clear();
     this.seenEvents.clear();
     this.milestoneLog.length = 0;
+    this.actualShipments.length = 0;
     this.totals = { accepted: 0, duplicate: 0, rejected: 0, batches: 0 };
   }
 }

@@ -1,4 +1,5 @@
 import { errorMessage } from "../lib/errors";
+import { intakeRefOf, settleFinished } from "../lib/intake/settlement";
 import { count, type Done, type Node, type NodeAPI, type NodeDef, type NodeMessageInFlow, type Send } from "../lib/red";
 import {
   checkException,
@@ -23,6 +24,8 @@ export interface ExceptionRouteDef extends NodeDef {
   rules?: unknown;
   /** How often the SLA clocks are checked, in seconds (default 30). */
   checkSeconds?: number | string;
+  /** Ends an intake message's journey here once the exception is stored (the last step of its chain). */
+  settleIntake?: boolean;
 }
 
 type Msg = NodeMessageInFlow & Record<string, unknown>;
@@ -152,6 +155,9 @@ export default function register(RED: NodeAPI): void {
       const key = String((m.payload as { exceptionId?: unknown } | null)?.exceptionId ?? "");
       const run = (queues.get(key) ?? Promise.resolve()).then(() => handle(m, send)).then(
         async () => {
+          // Open (or a repeat of) an exception stored: a taken-in message ends its journey here.
+          const intake = def.settleIntake === true ? intakeRefOf(m) : null;
+          if (intake) await settleFinished(intake, "done");
           await refreshOpen().catch(() => undefined);
           done();
         },

@@ -129,6 +129,12 @@ export default function register(RED: NodeAPI): void {
 
     // Resumed records are sent once every flow has started (as the scanner intake does), then polling begins.
     const begin = () => {
+      if (server.configured === false) {
+        // No host (say, ${SFTP_HOST} unset on a machine without the partner's server): nothing to poll, nothing failing.
+        this.status({ fill: "grey", shape: "ring", text: "idle: the SFTP server has no host set" });
+        node.log(`SFTP in idle: its SFTP server config has no host (an unset environment variable?)`);
+        return;
+      }
       running = pickup
         .resume()
         .then(() => pollOnce())

@@ -22,6 +22,8 @@ interface SftpCredentials {
 export interface SftpServerNode extends Node<SftpCredentials> {
   /** `user@host:port`, for status texts and logs (never a secret). */
   address: string;
+  /** False when no host is set (an unset `${VAR}`): the intakes using it stay idle instead of failing every poll. */
+  configured: boolean;
   /** A new SFTP session; the caller ends it. */
   connect(): Promise<RemoteFiles>;
 }
@@ -50,6 +52,7 @@ export default function register(RED: NodeAPI): void {
     const node = this as SftpServerNode;
     const options = connectOptions(def, this.credentials);
     node.address = `${options.username}@${options.host}:${options.port}`;
+    node.configured = options.host !== "";
     node.connect = () => {
       if (!options.host) return Promise.reject(new Error("SFTP server: host is empty (or its ${VAR} is not set)"));
       if (!options.username) return Promise.reject(new Error("SFTP server: username is empty (or its ${VAR} is not set)"));

@@ -1,5 +1,6 @@
 import type { FreightCharge, InvoiceEvent } from "../lib/canonical/types";
 import { errorMessage } from "../lib/errors";
+import { intakeRefOf, splitIntake } from "../lib/intake/settlement";
 import { count, throttledStatus, type Done, type Node, type NodeAPI, type NodeDef, type NodeMessageInFlow, type Send, type TypedValue } from "../lib/red";
 import { ruleError } from "../lib/rules/common";
 import {
@@ -63,8 +64,12 @@ export default function register(RED: NodeAPI): void {
           counts[audit.outcome]++;
           if (audit.outcome === "exception") {
             const exceptions = varianceExceptions(subject, audit, new Date());
+            // One taken-in invoice, several exceptions: each carries its share, so the intake settles when the last one ends.
+            const intake = intakeRefOf(out);
+            const parts = intake ? splitIntake(intake, exceptions.length) : [];
             const messages = exceptions.map((e, i) => {
               const m = (i === 0 ? out : RED.util.cloneMessage(out)) as NodeMessageInFlow & Record<string, unknown>;
+              if (parts[i]) m.intake = parts[i];
               m.invoice = payload;
               m.payload = e;
               return m;

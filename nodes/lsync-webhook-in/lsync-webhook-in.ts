@@ -56,7 +56,8 @@ export default function register(RED: NodeAPI): void {
     const path = `/${configValue(def.path).replace(/^\/+/, "")}`;
     // Never in a log line, error or dead letter.
     registerCredentials(node.credentials);
-    const secrets = [node.credentials?.secret ?? "", node.credentials?.previousSecret ?? ""].filter(Boolean);
+    // A reference to an unset variable stays the literal "${NAME}" in Node-RED: a secret anyone can read in flows/, so none.
+    const secrets = [node.credentials?.secret ?? "", node.credentials?.previousSecret ?? ""].filter((s) => s && !/^\$\{[^}]*\}$/.test(s.trim()));
     const authKind = def.auth === "api-key" || def.auth === "none" ? def.auth : "hmac";
     const problem = !storeNode
       ? "no store configured"

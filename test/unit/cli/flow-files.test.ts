@@ -96,7 +96,8 @@ describe("writeFlowsDir", () => {
 
   it("the shipped flows/ come back as the same nodes", () => {
     const dir = join(root, "shipped");
-    cpSync(join(__dirname, "..", "..", "..", "flows"), dir, { recursive: true });
+    const source = join(__dirname, "..", "..", "..", "flows");
+    cpSync(source, dir, { recursive: true });
     const shipped = assembleFlows(dir);
     const files = () => readdirSync(dir).filter((f) => f.endsWith(".json")).sort();
     const before = files();

@@ -106,6 +106,14 @@ function samples(id: string): Sample[] {
         plain({ ...m, type: "DELAYED", newEta: "2026-12-09T16:00:00+01:00" }),
       ];
     }
+    case "tms-actual-shipment": {
+      const a = fixture("tms-actual-shipment.json") as Record<string, unknown>;
+      return [plain(a), plain({ ...a, reference: undefined, accessorials: [], handlingUnits: [] })];
+    }
+    case "carrier-invoice-json": {
+      const inv = fixture("carrier-invoice-api.json") as { invoice: Record<string, unknown> };
+      return [plain(inv), plain(inv, { chargeCodes: { APT: "OTHER" } }), plain({ invoice: { ...inv.invoice, charges: [{ lineNo: 1, code: "ZZZ", amount: "1.00" }] } })];
+    }
     default:
       return [];
   }
@@ -142,6 +150,8 @@ const COMPILED = [
   "wms-short-pick",
   "tms-milestone-exception",
   "tms-milestone-status",
+  "tms-actual-shipment",
+  "carrier-invoice-json",
 ];
 
 /**

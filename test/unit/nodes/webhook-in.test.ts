@@ -137,6 +137,16 @@ describe("lsync-webhook-in", () => {
     assert.equal((await post(body, { "x-api-key": "key-124", "idempotency-key": "k2" })).status, 401);
   });
 
+  it("a secret that is an unset ${VAR} reference is no secret: nothing signed with the literal text is taken in", async () => {
+    const literal = "${LSYNC_TEST_UNSET_WEBHOOK_SECRET}";
+    delete process.env.LSYNC_TEST_UNSET_WEBHOOK_SECRET;
+    await load(join(dir.path, `w${++dbCount}.db`), {}, { secret: literal });
+    const body = JSON.stringify({ id: "k" });
+    const res = await post(body, { "x-signature": signPayload(literal, body, Date.now()), "idempotency-key": "k" }).catch(() => ({ status: 0 }));
+    assert.notEqual(res.status, 202);
+    assert.equal((recorded.get("out") ?? []).length, 0);
+  });
+
   it("takes in the carrier simulator's signed pushes end to end", async () => {
     await load(join(dir.path, `w${++dbCount}.db`));
     const carrier = new CarrierSimulator();

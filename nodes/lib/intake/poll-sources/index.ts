@@ -1,5 +1,6 @@
 import { erpGoodsIssuedDeliveries } from "./erp-goods-issued-deliveries";
 import { erpReleasedSalesOrders } from "./erp-released-sales-orders";
+import { tmsActualShipments } from "./tms-actual-shipments";
 import { tmsDeliveryMilestones, tmsExceptionMilestones, tmsMilestones } from "./tms-milestones";
 import type { PollSource } from "./types";
 import { wmsConfirmations, wmsShortPicks } from "./wms-confirmations";
@@ -15,6 +16,7 @@ export const POLL_SOURCES: PollSource[] = [
   tmsExceptionMilestones,
   erpGoodsIssuedDeliveries,
   tmsDeliveryMilestones,
+  tmsActualShipments,
 ];
 
 export function findPollSource(id: string): PollSource | undefined {
