@@ -156,34 +156,34 @@ export function compareMonth(month: Month, run: DriveResult): MonthFigures {
   for (const [key, n] of countBy(accruals, (a) => `accrual ${a.shipmentId}`)) expect(finDup, n === 1, `${key}: ${n}×`);
   for (const [key, n] of countBy(ready, (r) => `invoice-ready ${r.orderId ?? ""}/${r.shipmentId ?? ""}`)) expect(finDup, n === 1, `${key}: ${n}×`);
   for (const [key, n] of countBy(ap, (a) => `AP ${a.carrierId}/${a.invoiceNumber}`)) expect(finDup, n === 1, `${key}: ${n}×`);
-  // The earliest moment an order may be invoiced is when the driver sent the first trigger event
-  // truth.ts names for it (per shipment or on completion: the first is a lower bound for both).
+  // The earliest moment an invoice-ready may come is when the driver made the customer's trigger
+  // known (truth.ts's rule, in wall-clock time): per shipment for customers billing partials, when
+  // the last shipment reaches it for the others. The shipped trigger is known from the ERP's goods
+  // issue or the pickup milestone, whichever came first.
   const monthOrderOf = new Map([...salesOrderOf].map(([orderId, so]) => [so, orderId]));
-  const firstTriggerSent = new Map<string, number>();
-  const sentByOrder = new Map<string, typeof run.sent>();
-  for (const e of run.sent) sentByOrder.set(e.orderId, [...(sentByOrder.get(e.orderId) ?? []), e]);
-  const triggerOf = new Map(month.customers.map((c) => [c.customerId, c.trigger]));
-  const customerOf = new Map(month.orders.map((o) => [o.orderId, o.customerId]));
-  for (const [, trig] of truth.billing) {
-    const kind = triggerOf.get(customerOf.get(trig.orderId) ?? "");
-    for (const e of sentByOrder.get(trig.orderId) ?? []) {
-      if (e.orderId !== trig.orderId || e.kind !== kind || (trig.shipmentId && e.shipmentId !== trig.shipmentId)) continue;
-      firstTriggerSent.set(trig.orderId, Math.min(firstTriggerSent.get(trig.orderId) ?? Infinity, e.sentAt));
-    }
-    // Shipped is also known from the ERP's goods issue (sent just before the pickup milestone).
-    if (kind === "SHIPPED") {
-      for (const g of run.goodsIssued) {
-        if (g.orderId !== trig.orderId || (trig.shipmentId && g.shipmentId !== trig.shipmentId)) continue;
-        firstTriggerSent.set(trig.orderId, Math.min(firstTriggerSent.get(trig.orderId) ?? Infinity, g.sentAt));
-      }
-    }
-  }
-  const early = checker.start("Finance: no invoice-ready before its order's billing trigger was sent");
+  const shipmentOfDelivery = new Map(run.goodsIssued.map((g) => [g.delivery, g.shipmentId]));
+  const customerById = new Map(month.customers.map((c) => [c.customerId, c]));
+  const orderById = new Map(month.orders.map((o) => [o.orderId, o]));
+  const shipmentsOf = new Map<string, string[]>();
+  for (const x of month.shipments) shipmentsOf.set(x.orderId, [...(shipmentsOf.get(x.orderId) ?? []), x.shipmentId]);
+  const knownAt = new Map<string, number>(); // kind|shipmentId → first sent
+  const note = (kind: string, shipmentId: string, at: number) => knownAt.set(`${kind}|${shipmentId}`, Math.min(knownAt.get(`${kind}|${shipmentId}`) ?? Infinity, at));
+  for (const e of run.sent) note(e.kind, e.shipmentId, e.sentAt);
+  for (const g of run.goodsIssued) note("SHIPPED", g.shipmentId, g.sentAt);
+  const early = checker.start("Finance: no invoice-ready before its trigger was sent (the customer's trigger, per shipment or on completion)");
   for (const r of ready) {
-    const orderId = (r.orderId && (monthOrderOf.get(r.orderId) ?? (salesOrderOf.has(r.orderId) ? r.orderId : undefined))) || undefined;
+    const orderId = (r.orderId && monthOrderOf.get(r.orderId)) || undefined;
     if (!orderId) continue;
-    const allowed = firstTriggerSent.get(orderId);
-    expect(early, allowed !== undefined && Date.parse(r.receivedAt) >= allowed, `${orderId}/${r.orderId}: ready ${r.receivedAt}, trigger ${allowed === undefined ? "never sent" : new Date(allowed).toISOString()}`);
+    const customer = customerById.get(orderById.get(orderId)!.customerId)!;
+    const triggered = (shipmentId: string) => knownAt.get(`${customer.trigger}|${shipmentId}`);
+    const all = shipmentsOf.get(orderId) ?? [];
+    const shipment = r.shipmentId ? shipmentOfDelivery.get(r.shipmentId) : undefined;
+    let allowed: number | undefined;
+    if (customer.partials === "PER_SHIPMENT" && shipment) allowed = triggered(shipment);
+    else if (customer.partials === "PER_SHIPMENT") allowed = Math.min(...all.map((x) => triggered(x) ?? Infinity));
+    else allowed = all.every((x) => triggered(x) !== undefined) ? Math.max(...all.map((x) => triggered(x)!)) : undefined;
+    const ok = allowed !== undefined && Number.isFinite(allowed) && Date.parse(r.receivedAt) >= allowed;
+    expect(early, ok, `${orderId}/${r.orderId}${shipment ? `/${shipment}` : ""} (${customer.trigger}, ${customer.partials}, ${all.length} shipment(s)): ready ${r.receivedAt}, trigger ${allowed !== undefined && Number.isFinite(allowed) ? new Date(allowed).toISOString() : "not sent"}`);
   }
 
   // Freight (when the run sent it): accrual = executed cost per shipment; the audit's verdicts.

@@ -133,13 +133,18 @@ export function monthEndpoints(
 const HOUR = 3_600_000;
 const SO_PATH = "/sap/opu/odata/sap/API_SALES_ORDER_SRV/A_SalesOrder";
 
-/** Customer class → one of the sold-to parties the product's master data holds (order-to-ship flow). */
-const SOLD_TO_BY_CLASS = { WHOLESALE: "17100001", RETAIL: "17100002", CONTRACT: "17100003" } as const;
+/**
+ * A month customer → the sold-to party in the product's master data (order-to-ship's customer list)
+ * whose billing rule (billing-rules tab: 17100001 bills each shipment when shipped, 17100002 each
+ * shipment when delivered, 17100003 on POD once complete) has the customer's trigger. The world's
+ * partial policy is not always the rule's: the comparison judges by the world's.
+ */
+const SOLD_TO_BY_TRIGGER = { SHIPPED: "17100001", DELIVERED: "17100002", POD_RECEIVED: "17100003" } as const;
 
 export function defaultSoldTo(customerId: string, month: Month): string {
   const customer = month.customers.find((c) => c.customerId === customerId);
   if (!customer) throw new Error(`unknown customer ${customerId}`);
-  return SOLD_TO_BY_CLASS[customer.customerClass];
+  return SOLD_TO_BY_TRIGGER[customer.trigger];
 }
 
 async function call(url: string, method: string, body?: unknown): Promise<unknown> {
