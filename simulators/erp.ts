@@ -237,7 +237,8 @@ export class ErpSimulator extends HttpSimulator {
 
     this.get(svc("API_SALES_ORDER_SRV", "A_SalesOrder"), (req) => ({
       status: 200,
-      body: collection([...this.salesOrders.values()].map((o) => this.soView(o, expands(req))), req.query, (r) => r),
+      // Filtered and ordered on header views; only the page is expanded (the month polls 5,000 orders).
+      body: collection([...this.salesOrders.values()].map((o) => this.soView(o, false)), req.query, (r) => this.soView(this.salesOrders.get(String(r.SalesOrder))!, expands(req))),
     }));
     this.get(svc("API_SALES_ORDER_SRV", "A_SalesOrder", true), (req) => {
       const o = this.salesOrders.get(this.singleKey(req));
@@ -248,7 +249,7 @@ export class ErpSimulator extends HttpSimulator {
 
     this.get(svc("API_OUTBOUND_DELIVERY_SRV", "A_OutbDeliveryHeader"), (req) => ({
       status: 200,
-      body: collection([...this.deliveries.values()].map((d) => this.dlvView(d, expands(req))), req.query, (r) => r),
+      body: collection([...this.deliveries.values()].map((d) => this.dlvView(d, false)), req.query, (r) => this.dlvView(this.deliveries.get(String(r.DeliveryDocument))!, expands(req))),
     }));
     this.get(svc("API_OUTBOUND_DELIVERY_SRV", "A_OutbDeliveryHeader", true), (req) => {
       const d = this.deliveries.get(this.singleKey(req));
