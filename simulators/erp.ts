@@ -32,7 +32,7 @@ import { collection, decimal, inlineResults, odataDay, odataError, odataTime, pa
 /** Header fields kept on the documents as the views show them: an `eq` on them narrows before any view is built. */
 const RAW_EQ_FIELDS = new Set(["BillOfLading", "OverallGoodsMovementStatus", "DeliveryBlockReason", "SoldToParty"]);
 
-/** The rows an `eq` term on a RAW_EQ_FIELDS field rules out, left out early (collection() applies the whole filter after). */
+/** The rows an `eq` on a RAW_EQ_FIELDS field or a "changed since" rules out, left out early (collection() applies the whole filter after). */
 function narrowed<T extends object>(rows: Iterable<T>, filter: string | null): T[] {
   const all = [...rows];
   let terms: ReturnType<typeof parseFilter>;
@@ -42,8 +42,18 @@ function narrowed<T extends object>(rows: Iterable<T>, filter: string | null): T
     return all; // collection() answers the 400
   }
   const eqs = terms.filter((t) => (!t.op || t.op === "eq") && RAW_EQ_FIELDS.has(t.field));
-  if (eqs.length === 0) return all;
-  return all.filter((r) => eqs.every((t) => String((r as Record<string, unknown>)[t.field] ?? "") === t.value));
+  // LastChangeDateTime is kept in ms: a ge/gt on it ("changed since", every poll) narrows too.
+  const since = terms.filter((t) => (t.op === "ge" || t.op === "gt") && t.field === "LastChangeDateTime");
+  if (eqs.length === 0 && since.length === 0) return all;
+  return all.filter((r) => {
+    const row = r as Record<string, unknown>;
+    if (!eqs.every((t) => String(row[t.field] ?? "") === t.value)) return false;
+    return since.every((t) => {
+      const at = row.LastChangeDateTime;
+      const bound = Date.parse(t.value);
+      return typeof at !== "number" || (t.op === "ge" ? at >= bound : at > bound);
+    });
+  });
 }
 import { HttpSimulator, type Handler, type SimReply, type SimRequest, type SimulatorOptions } from "./lib/server";
 import { asObject, optString, reqString, SimHttpError, type Json } from "./lib/validate";
