@@ -1,6 +1,6 @@
 /**
- * Issue #6: a simulated month through the product as `npm start` runs it. Three DCs, 5,000 orders
- * (MONTH_ORDERS to change), 3 % of milestones resent and invoices sent twice, 5 % exceptions; the
+ * Issue #6: a simulated month through the product as `npm start` runs it. Three DCs, 2,000 orders in
+ * CI (MONTH_ORDERS=5000 for the issue's size, see below), 3 % of milestones resent and invoices sent twice, 5 % exceptions; the
  * driver plays it day by day into the simulators and reads every system back; the comparison
  * checks it against the ground truth computed from the generated world alone (truth.ts).
  * `npm run month` runs the same month by hand and prints the same report.
@@ -16,7 +16,13 @@ import { generateMonth } from "../../simulators/month/generate";
 import type { Month } from "../../simulators/month/model";
 import { REPO, startProduct, TEST_WMS_LOGIN, type RunningProduct } from "../helpers/product";
 
-const ORDERS = Number(process.env.MONTH_ORDERS ?? 5000);
+/**
+ * CI runs 2,000 orders: with all six tabs (billing and freight included) the product took the full
+ * 5,000 in 430 s of driving (7 min 14 s with start and checks; 11.6 orders/s) on this 2-core
+ * machine, 2,000 in 114 s (2 min 16 s for the file), measured 2026-11-30. `MONTH_ORDERS=5000` here,
+ * or `npm run month`, runs the issue's full size.
+ */
+const ORDERS = Number(process.env.MONTH_ORDERS ?? 2000);
 /** Freight (accrual at shipment, carrier invoices, the audit) once the product has its reconciliation tab. */
 const FREIGHT = existsSync(join(REPO, "flows", "freight-reconciliation.json"));
 /** Billing (ERP deliveries with goods issue, POD) once the product has its billing tabs. */
@@ -45,7 +51,7 @@ describe("simulated month (issue #6), end to end", { timeout: 480_000 }, () => {
     assert.deepEqual(figures.sites, ["DC1", "DC2", "DC3"]);
     assert.equal(figures.orders, ORDERS);
     const exceptions = figures.exceptions.SHORT_PICK + figures.exceptions.DELAY + figures.exceptions.REROUTE;
-    assert.ok(exceptions / ORDERS > 0.04 && exceptions / ORDERS < 0.06, `exception share ${exceptions / ORDERS}`);
+    assert.ok(exceptions / ORDERS > 0.035 && exceptions / ORDERS < 0.065, `exception share ${exceptions / ORDERS}`);
     for (const kind of ["SHORT_PICK", "DELAY", "REROUTE"] as const) assert.ok(figures.exceptions[kind] > 0, `some ${kind}`);
     const milestones = month.shipments.length * 3;
     assert.ok(figures.resentMilestones / milestones > 0.02 && figures.resentMilestones / milestones < 0.04, `resent share ${figures.resentMilestones / milestones}`);
@@ -79,6 +85,36 @@ describe("simulated month (issue #6), end to end", { timeout: 480_000 }, () => {
     }
     assert.equal(figures.queued.logistics, month.exceptions.length, "every operational exception at logistics");
     assert.equal(figures.queued["customer-service"], figures.exceptions.DELAY, "every delay at customer service");
+  });
+
+  const check = (name: string) => {
+    const c = figures.checks.find((x) => x.name.startsWith(name));
+    assert.ok(c, `check "${name}" ran`);
+    return c;
+  };
+
+  it("posts nothing twice in finance, and no invoice-ready before its trigger", () => {
+    const dup = check("Finance: no accrual, invoice-ready or AP invoice posted twice");
+    assert.equal(dup.mismatches, 0, dup.examples.join("; "));
+    const early = check("Finance: no invoice-ready before its trigger");
+    assert.equal(early.mismatches, 0, early.examples.join("; "));
+    if (BILLING) {
+      assert.ok(figures.finance.invoiceReady >= ORDERS, `every order invoiced (${figures.finance.invoiceReady} invoice-ready for ${ORDERS} orders)`);
+      assert.equal(early.checked, figures.finance.invoiceReady);
+    }
+  });
+
+  it("accrues every shipment once at its executed cost, and audits every carrier invoice as truth.ts does", () => {
+    assert.ok(FREIGHT, "the product has the freight reconciliation tab");
+    assert.equal(figures.freightSent.loads, month.shipments.length);
+    assert.equal(figures.freightSent.invoices, month.invoices.length);
+    const accrual = check("Finance: one accrual per shipment");
+    assert.equal(accrual.checked, month.shipments.length);
+    assert.equal(accrual.mismatches, 0, `${accrual.mismatches} shipments (${figures.accrualMismatchWithDetention} of them with detention): ${accrual.examples.join("; ")}`);
+    const audit = check("Audit:");
+    assert.equal(audit.checked, month.invoices.length);
+    assert.equal(audit.mismatches, 0, audit.examples.join("; "));
+    assert.equal(figures.finance.apInvoices, figures.audit.approved);
   });
 
   it("finds no mismatch at all", () => {
