@@ -149,6 +149,8 @@ function linkDashboardInto(userDir: string): void {
 }
 
 async function main(): Promise<void> {
+  // The scenario flows' polled intakes read their interval from ${LSYNC_POLL_SECONDS} (seconds).
+  if (!process.env.LSYNC_POLL_SECONDS?.trim()) process.env.LSYNC_POLL_SECONDS = "5";
   let mqttUrl = process.env.MQTT_URL?.trim();
   if (!mqttUrl) {
     mqttUrl = await startEmbeddedBroker(Number(process.env.MQTT_PORT || 1883));

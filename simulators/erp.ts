@@ -27,7 +27,34 @@
  */
 import { randomBytes } from "node:crypto";
 import { CATALOG, SITES } from "./lib/catalog";
-import { collection, decimal, inlineResults, odataDay, odataError, odataTime, parseDecimal, parseKeyPredicate } from "./lib/odata";
+import { collection, decimal, inlineResults, odataDay, odataError, odataTime, parseDecimal, parseFilter, parseKeyPredicate } from "./lib/odata";
+
+/** Header fields kept on the documents as the views show them: an `eq` on them narrows before any view is built. */
+const RAW_EQ_FIELDS = new Set(["BillOfLading", "OverallGoodsMovementStatus", "DeliveryBlockReason", "SoldToParty"]);
+
+/** The rows an `eq` on a RAW_EQ_FIELDS field or a "changed since" rules out, left out early (collection() applies the whole filter after). */
+function narrowed<T extends object>(rows: Iterable<T>, filter: string | null): T[] {
+  const all = [...rows];
+  let terms: ReturnType<typeof parseFilter>;
+  try {
+    terms = parseFilter(filter);
+  } catch {
+    return all; // collection() answers the 400
+  }
+  const eqs = terms.filter((t) => (!t.op || t.op === "eq") && RAW_EQ_FIELDS.has(t.field));
+  // LastChangeDateTime is kept in ms: a ge/gt on it ("changed since", every poll) narrows too.
+  const since = terms.filter((t) => (t.op === "ge" || t.op === "gt") && t.field === "LastChangeDateTime");
+  if (eqs.length === 0 && since.length === 0) return all;
+  return all.filter((r) => {
+    const row = r as Record<string, unknown>;
+    if (!eqs.every((t) => String(row[t.field] ?? "") === t.value)) return false;
+    return since.every((t) => {
+      const at = row.LastChangeDateTime;
+      const bound = Date.parse(t.value);
+      return typeof at !== "number" || (t.op === "ge" ? at >= bound : at > bound);
+    });
+  });
+}
 import { HttpSimulator, type Handler, type SimReply, type SimRequest, type SimulatorOptions } from "./lib/server";
 import { asObject, optString, reqString, SimHttpError, type Json } from "./lib/validate";
 
@@ -237,7 +264,8 @@ export class ErpSimulator extends HttpSimulator {
 
     this.get(svc("API_SALES_ORDER_SRV", "A_SalesOrder"), (req) => ({
       status: 200,
-      body: collection([...this.salesOrders.values()].map((o) => this.soView(o, expands(req))), req.query, (r) => r),
+      // Filtered and ordered on header views; only the page is expanded (the month polls 5,000 orders).
+      body: collection(narrowed(this.salesOrders.values(), req.query.get("$filter")).map((o) => this.soView(o, false)), req.query, (r) => this.soView(this.salesOrders.get(String(r.SalesOrder))!, expands(req))),
     }));
     this.get(svc("API_SALES_ORDER_SRV", "A_SalesOrder", true), (req) => {
       const o = this.salesOrders.get(this.singleKey(req));
@@ -248,7 +276,7 @@ export class ErpSimulator extends HttpSimulator {
 
     this.get(svc("API_OUTBOUND_DELIVERY_SRV", "A_OutbDeliveryHeader"), (req) => ({
       status: 200,
-      body: collection([...this.deliveries.values()].map((d) => this.dlvView(d, expands(req))), req.query, (r) => r),
+      body: collection(narrowed(this.deliveries.values(), req.query.get("$filter")).map((d) => this.dlvView(d, false)), req.query, (r) => this.dlvView(this.deliveries.get(String(r.DeliveryDocument))!, expands(req))),
     }));
     this.get(svc("API_OUTBOUND_DELIVERY_SRV", "A_OutbDeliveryHeader", true), (req) => {
       const d = this.deliveries.get(this.singleKey(req));

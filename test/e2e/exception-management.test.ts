@@ -96,13 +96,17 @@ describe("exception management, end to end", { timeout: 240_000 }, () => {
     assert.equal(sap.YY1_ExpectedDeliveryDate_SDH, day(newEta));
   });
 
-  it("operational issues reached the logistics queue and the exposure finance's, once each", async () => {
+  it("operational issues reached the logistics queue, the delay customer service's and the exposure finance's, once each", async () => {
     const ours = () => queued.filter((q) => q.exceptionId.startsWith("WMS|SHORT_PICK|") || q.exceptionId.startsWith("TMS|MILESTONE|"));
-    await waitFor(async () => ours().length, (n) => n >= 6, 30_000, "the queued exceptions");
+    await waitFor(async () => ours().length, (n) => n >= 7, 30_000, "the queued exceptions");
     const shortPicks = ours().filter((q) => q.type === "SHORT_PICK");
     // Two short picks (the order and the probe order) to logistics and, with their exposure, to finance.
     assert.deepEqual(shortPicks.map((q) => q.topic).sort(), ["exceptions/finance", "exceptions/finance", "exceptions/logistics", "exceptions/logistics"]);
-    assert.deepEqual(ours().filter((q) => q.type !== "SHORT_PICK").map((q) => [q.topic, q.type]), [["exceptions/logistics", "DELAY"], ["exceptions/logistics", "REROUTE"]]);
+    // A delay also goes to customer service (customers ask about the new ETA); a re-route does not.
+    assert.deepEqual(
+      ours().filter((q) => q.type !== "SHORT_PICK").map((q) => [q.topic, q.type]).sort(),
+      [["exceptions/customer-service", "DELAY"], ["exceptions/logistics", "DELAY"], ["exceptions/logistics", "REROUTE"]],
+    );
     assert.equal(ours().filter((q) => q.topic.endsWith("/escalated")).length, 0, "nothing overdue yet");
   });
 

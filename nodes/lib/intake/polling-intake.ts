@@ -118,7 +118,7 @@ export class PollingIntake {
     }
     this.state.paused = false;
     const now = (this.options.now ?? Date.now)();
-    const from = (await store.pollCursor(source)) ?? src.initialCursor(this.options.startAt, now);
+    let from = (await store.pollCursor(source)) ?? src.initialCursor(this.options.startAt, now);
     let cursor = from;
     for (let offset = 0; !this.stopped; ) {
       const path = src.pagePath(src.inclusive ? from : cursor, pageSize, src.inclusive ? offset : 0);
@@ -145,7 +145,16 @@ export class PollingIntake {
         this.options.emit(item, false);
       }
       if (page.length < pageSize || this.inFlight.full) break;
-      offset += page.length;
+      // Inclusive sources page on from the last cursor seen (keyset), not by offset from where
+      // the poll began: an item of an earlier page that changes meanwhile moves to the end of the
+      // list and would shift the next offset page past an item never seen (its cursor is behind
+      // the stored one, so no later poll finds it either). What the next page reads again is
+      // absorbed by the keys. Only a full page that did not move the cursor steps on by offset.
+      const last = fresh[fresh.length - 1]!.cursor;
+      if (src.inclusive && src.compareCursors(last, from) > 0) {
+        from = last;
+        offset = 0;
+      } else offset += page.length;
     }
     this.state.health = "ok";
     this.state.lastError = null;

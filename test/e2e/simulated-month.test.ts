@@ -1,0 +1,109 @@
+/**
+ * Issue #6: a simulated month through the product as `npm start` runs it. Three DCs, 2,000 orders in
+ * CI (MONTH_ORDERS=5000 for the issue's size, see below), 3 % of milestones resent and invoices sent twice, 5 % exceptions; the
+ * driver plays it day by day into the simulators and reads every system back; the comparison
+ * checks it against the ground truth computed from the generated world alone (truth.ts).
+ * `npm run month` runs the same month by hand and prints the same report, including the finance
+ * checks this test does not assert yet (listed at the end of the file).
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { compareMonth, formatReport, type MonthFigures } from "../../simulators/month/compare";
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { driveMonth, monthEndpoints, monthProductEnv } from "../../simulators/month/drive";
+import { generateMonth } from "../../simulators/month/generate";
+import type { Month } from "../../simulators/month/model";
+import { REPO, startProduct, TEST_WMS_LOGIN, type RunningProduct } from "../helpers/product";
+
+/**
+ * CI runs 2,000 orders: with all six tabs (billing and freight included) the product took the full
+ * 5,000 in 430 s of driving (7 min 14 s with start and checks; 11.6 orders/s) on this 2-core
+ * machine, 2,000 in 114 s (2 min 16 s for the file), measured 2026-11-30. `MONTH_ORDERS=5000` here,
+ * or `npm run month`, runs the issue's full size.
+ */
+const ORDERS = Number(process.env.MONTH_ORDERS ?? 2000);
+/** Freight (accrual at shipment, carrier invoices, the audit) once the product has its reconciliation tab. */
+const FREIGHT = existsSync(join(REPO, "flows", "freight-reconciliation.json"));
+/** Billing (ERP deliveries with goods issue, POD) once the product has its billing tabs. */
+const BILLING = existsSync(join(REPO, "flows", "billing-rules.json"));
+
+describe("simulated month (issue #6), end to end", { timeout: 480_000 }, () => {
+  let product: RunningProduct;
+  let month: Month;
+  let figures: MonthFigures;
+
+  before(async () => {
+    month = generateMonth({ seed: 20261101, orders: ORDERS, days: 30, duplicateRate: 0.03, exceptionRate: 0.05 });
+    const secret = randomBytes(18).toString("base64url");
+    product = await startProduct(monthProductEnv(secret));
+    const run = await driveMonth(month, monthEndpoints(product, TEST_WMS_LOGIN, FREIGHT ? { secret } : null, BILLING), { stepTimeoutMs: 180_000 });
+    figures = compareMonth(month, run);
+    console.log(formatReport(figures));
+  });
+
+  after(async () => {
+    const code = await product?.stop("SIGINT");
+    assert.equal(code, 0, `Ctrl-C stops the product cleanly:\n${product?.output().slice(-2000)}`);
+  });
+
+  it("is the month the issue asks for: three DCs, the orders, 3 % duplicates, 5 % exceptions", () => {
+    assert.deepEqual(figures.sites, ["DC1", "DC2", "DC3"]);
+    assert.equal(figures.orders, ORDERS);
+    const exceptions = figures.exceptions.SHORT_PICK + figures.exceptions.DELAY + figures.exceptions.REROUTE;
+    assert.ok(exceptions / ORDERS > 0.035 && exceptions / ORDERS < 0.065, `exception share ${exceptions / ORDERS}`);
+    for (const kind of ["SHORT_PICK", "DELAY", "REROUTE"] as const) assert.ok(figures.exceptions[kind] > 0, `some ${kind}`);
+    const milestones = month.shipments.length * 3;
+    assert.ok(figures.resentMilestones / milestones > 0.02 && figures.resentMilestones / milestones < 0.04, `resent share ${figures.resentMilestones / milestones}`);
+    assert.equal(figures.milestonesSent, milestones + figures.resentMilestones + figures.exceptions.DELAY + figures.exceptions.REROUTE, "every milestone, resend and exception milestone was sent");
+  });
+
+  it("hands every order over once: one sales order, one pick, one confirmation, one load", () => {
+    for (const name of ["ERP: one sales order per order", "WMS: one pick per order", "TMS: one load per order", "WMS: one pick confirmation per order"]) {
+      const check = figures.checks.find((c) => c.name === name)!;
+      assert.equal(check.checked, ORDERS, name);
+      assert.equal(check.mismatches, 0, `${name}: ${check.examples.join("; ")}`);
+    }
+    assert.equal(figures.wmsPickings, ORDERS);
+    assert.equal(figures.tmsLoads, ORDERS);
+  });
+
+  it("marks every exception on its ERP order and alerts its customer once, and nothing else", () => {
+    for (const name of ["ERP: exception status on the order (none on the others)", "Portal: one alert of the right kind per exception (none for the others)"]) {
+      const check = figures.checks.find((c) => c.name === name)!;
+      assert.equal(check.checked, ORDERS, name);
+      assert.equal(check.mismatches, 0, `${name}: ${check.examples.join("; ")}`);
+    }
+    assert.equal(figures.portalAlerts, month.exceptions.length);
+  });
+
+  it("puts every exception at the team truth.ts assigns, once, and nothing at any team for the other orders", () => {
+    for (const name of ["Queues: every exception at the team(s) truth.ts assigns", "Queues: no exception queued twice at a team", "Queues: nothing queued for an order without an exception"]) {
+      const check = figures.checks.find((c) => c.name === name)!;
+      assert.ok(check.checked > 0, `${name}: something was checked`);
+      assert.equal(check.mismatches, 0, `${name}: ${check.examples.join("; ")}`);
+    }
+    assert.equal(figures.queued.logistics, month.exceptions.length, "every operational exception at logistics");
+    assert.equal(figures.queued["customer-service"], figures.exceptions.DELAY, "every delay at customer service");
+  });
+
+  const check = (name: string) => {
+    const c = figures.checks.find((x) => x.name.startsWith(name));
+    assert.ok(c, `check "${name}" ran`);
+    return c;
+  };
+
+  it("posts nothing twice in finance", () => {
+    const dup = check("Finance: no accrual, invoice-ready or AP invoice posted twice");
+    assert.ok(dup.checked > 0, "finance documents were read back");
+    assert.equal(dup.mismatches, 0, dup.examples.join("; "));
+  });
+
+  // Not asserted yet (issue #6 stays open): `npm run month` prints them and exits 1 while they fail.
+  // - "accrual equals executed cost": the shipments with detention (the freight tab accrues at
+  //   dispatch; the delivery tab's detention adjustment names another accrual key);
+  // - approved invoices on those shipments are not posted (their DETENTION line has no accrual);
+  // - "no invoice-ready before its trigger" for retail customers billed on completion with two
+  //   shipments (the billing tab's class table bills retail per shipment).
+});
