@@ -107,6 +107,12 @@ describe("lsync-flows: dev to prod", { timeout: 300_000 }, () => {
       PROD_CARRIER_URL: sims.carrier.url,
       PROD_PORTAL_URL: sims.portal.url,
       PROD_TMS_API_KEY: PROD_TMS_KEY,
+      // The freight tab's carrier SFTP drop and signed invoice pushes (no SFTP server in this test).
+      PROD_CARRIER_SFTP_HOST: "127.0.0.1",
+      PROD_CARRIER_SFTP_USER: "carrier",
+      PROD_CARRIER_SFTP_HOST_KEY: "SHA256:notchecked",
+      PROD_CARRIER_SFTP_KEY: "/nonexistent/key",
+      PROD_CARRIER_WEBHOOK_SECRET: "prod-webhook-secret",
       PROD_WMS_USER: "admin",
       PROD_WMS_PASSWORD: "admin",
       PROD_USERS_FILE: join(root, "prod-users"),
