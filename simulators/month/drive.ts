@@ -260,6 +260,41 @@ function playList(month: Month, freight: boolean, billing: boolean): PlayItem[] 
   return items.sort((a, b) => a.at - b.at);
 }
 
+/** A load as the DC executes it: what the freight tab rates (final weight, the delivery stop's zone, accessorials, carrier). */
+export interface LoadToDispatch {
+  loadId: string;
+  reference: string;
+  site: string;
+  zone: string;
+  scac: string;
+  accessorials: readonly string[];
+  plannedWeightKg: number;
+  /** After the re-weigh; equal to the planned weight when the pallet was not re-weighed. */
+  executedWeightKg: number;
+  shippedAt: string;
+}
+
+/** The DC plans the load, tenders it to the carrier, weighs (and re-weighs) its pallet and ships it. */
+export async function dispatchLoad(tms: string, load: LoadToDispatch): Promise<void> {
+  const loadUrl = `${tms}/api/v1/loads`;
+  const sscc = withCheckDigit(`34012345${load.loadId.replace(/\D/g, "").slice(-9).padStart(9, "0")}`);
+  await call(loadUrl, "POST", {
+    loadId: load.loadId,
+    reference: load.reference,
+    stops: [
+      { type: "PICKUP", location: { name: `${load.site} dock`, siteId: load.site } },
+      { type: "DELIVERY", location: { name: `customer in ${load.zone}`, zone: load.zone } },
+    ],
+    accessorials: load.accessorials,
+  });
+  await call(`${loadUrl}/${load.loadId}/tender`, "POST", { carrierScac: load.scac });
+  const event = (eventId: string, type: string, extra: Record<string, unknown>) =>
+    call(`${loadUrl}/${load.loadId}/execution-events`, "POST", { eventId, type, occurredAt: load.shippedAt, site: load.site, sscc, ...extra });
+  await event(`${load.loadId}-W0`, "WEIGHED", { weight: { value: load.plannedWeightKg, unit: "KG" } });
+  if (load.executedWeightKg !== load.plannedWeightKg) await event(`${load.loadId}-W1`, "WEIGHED", { weight: { value: load.executedWeightKg, unit: "KG" } });
+  await event(`${load.loadId}-S`, "SHIPPED", {});
+}
+
 export async function driveMonth(month: Month, urls: MonthEndpoints, options: DriveOptions = {}): Promise<DriveResult> {
   const stepTimeoutMs = options.stepTimeoutMs ?? 120_000;
   const concurrency = options.concurrency ?? 8;
@@ -313,25 +348,8 @@ export async function driveMonth(month: Month, urls: MonthEndpoints, options: Dr
   const freightSent = { loads: 0, invoices: 0 };
   if (urls.freight) await call(`${urls.freight.carrier}/_sim/webhooks`, "POST", { url: urls.freight.webhookUrl, secret: urls.freight.secret, events: ["invoice"] });
 
-  /** The DC plans the shipment's load, tenders it to the contract's carrier, weighs (and re-weighs) its pallet and ships it. */
   const dispatch = async (s: Shipment) => {
-    const loadUrl = `${urls.tms}/api/v1/loads`;
-    const sscc = withCheckDigit(`34012345${s.shipmentId.replace(/\D/g, "").slice(-9).padStart(9, "0")}`);
-    await call(loadUrl, "POST", {
-      loadId: s.shipmentId,
-      reference: s.orderId,
-      stops: [
-        { type: "PICKUP", location: { name: `${s.site} dock`, siteId: s.site } },
-        { type: "DELIVERY", location: { name: `customer in ${s.zone}`, zone: s.zone } },
-      ],
-      accessorials: s.accessorials,
-    });
-    await call(`${loadUrl}/${s.shipmentId}/tender`, "POST", { carrierScac: s.scac });
-    const event = (eventId: string, type: string, extra: Record<string, unknown>) =>
-      call(`${loadUrl}/${s.shipmentId}/execution-events`, "POST", { eventId, type, occurredAt: s.milestones[0]!.at, site: s.site, sscc, ...extra });
-    await event(`${s.shipmentId}-W0`, "WEIGHED", { weight: { value: s.plannedWeightKg, unit: "KG" } });
-    if (s.executedWeightKg !== s.plannedWeightKg) await event(`${s.shipmentId}-W1`, "WEIGHED", { weight: { value: s.executedWeightKg, unit: "KG" } });
-    await event(`${s.shipmentId}-S`, "SHIPPED", {});
+    await dispatchLoad(urls.tms, { loadId: s.shipmentId, reference: s.orderId, site: s.site, zone: s.zone, scac: s.scac, accessorials: s.accessorials, plannedWeightKg: s.plannedWeightKg, executedWeightKg: s.executedWeightKg, shippedAt: s.milestones[0]!.at });
     freightSent.loads++;
   };
   /** The carrier's billing run sends an invoice (a resubmission sends the same number again). */

@@ -73,12 +73,6 @@ export async function accrualsOf(finance: string, shipment: string): Promise<Acc
   return (await getJson<{ items: AccrualView[] }>(`${finance}/api/v1/accruals?shipmentId=${encodeURIComponent(shipment)}`)).items;
 }
 
-/** The accrual the freight reconciliation tab posts at shipment (accrual key FREIGHT|<delivery>). */
-export async function postAccrual(finance: string, delivery: string, amountMinor: number, currency = "EUR"): Promise<AccrualView> {
-  const res = await send(`${finance}/api/v1/accruals`, "POST", { externalId: `FREIGHT|${delivery}`, shipmentId: delivery, amount: { currency, amountMinor }, glAccount: "540000", description: "freight accrual at shipment" });
-  return (await res.json()) as AccrualView;
-}
-
 export interface DeadLetterView {
   id: number;
   reason: string;

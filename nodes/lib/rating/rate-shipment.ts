@@ -171,6 +171,12 @@ export interface AccrualRecord {
   totalMinor: number;
   charges: FreightCharge[];
   ratedAt: string;
+  /** The contract's detention terms at rating, for detention found at delivery (detention-at-stop.ts). */
+  terms?: { freeTimeHours: number; detentionPerHourMinor: number | null };
+  /** Executed charges known only after dispatch (detention at a stop), added by delivery events. */
+  later?: FreightCharge[];
+  /** Every ledger key this entry is stored under (so a later charge updates them all). */
+  keys?: string[];
 }
 
 /** Keys a rated shipment is found by: its id, its BOLs, its PROs (with the carrier: PROs are unique per SCAC only). */

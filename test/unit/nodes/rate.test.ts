@@ -2,7 +2,7 @@ import { after, afterEach, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { FreightCharge, InvoiceEvent } from "../../../nodes/lib/canonical/types";
+import type { FreightCharge, InvoiceEvent, ShipmentStatusEvent } from "../../../nodes/lib/canonical/types";
 import rateNode from "../../../nodes/lsync-rate/lsync-rate";
 import storeNode from "../../../nodes/lsync-store/lsync-store";
 import { CONTRACTS } from "../../../simulators/month/generate";
@@ -59,6 +59,32 @@ describe("lsync-rate", () => {
     assert.equal((matched[0]!.accrual as { accrualKey: string }).accrualKey, "ACCRUAL|DHLF|LD-1");
     assert.deepEqual(matched[1]!.accruals, [], "an unknown PRO: nothing to audit against");
     assert.equal(matched[1]!.accrual, null);
+  });
+
+  it("a delivery prices detention beyond free time at the rated contract's terms: adjustment out, ledger audited with it, a resend keeps it", async () => {
+    const delivery = (load: string, doneAt: string): ShipmentStatusEvent =>
+      ({ schema: "shipment-status-event/1", id: `EV|${load}|${doneAt}`, correlationId: `LOAD|${load}`, occurredAt: doneAt, shipmentRefs: [{ type: "LOAD", value: load }], status: "DELIVERED", stopRef: `${load}-S2` }) as unknown as ShipmentStatusEvent;
+    // The delivery tab's node has no contract table: it prices from what the freight tab's node rated.
+    await helper.load([storeNode, rateNode], [...flow(db()), { id: "dwell", type: "lsync-rate", z: "tab", store: "store", ledger: "t", contracts: "", contractsType: "json", waitSeconds: "0", wires: [["adjusted"]] }, { id: "adjusted", type: "helper", z: "tab" }]);
+    const [out, adjusted, matched, caught] = [collect("out"), collect("adjusted"), collect("matched"), collect("caught")];
+    getNode("rate").receive({ payload: shipmentOf() });
+    await waitFor("rated", () => out.length === 1);
+    // 3 h 10 min at the stop: 70 min beyond the 2 h free time = 2 started hours at DHLF's 6000.
+    getNode("dwell").receive({ payload: delivery("LD-1", "2026-12-01T13:10:00Z"), arrivedAt: "2026-12-01T10:00:00Z" });
+    // Within free time: nothing to adjust, nothing sent on.
+    getNode("dwell").receive({ payload: { ...delivery("LD-1", "2026-12-01T11:30:00Z"), stopRef: "LD-1-S3" }, arrivedAt: "2026-12-01T10:00:00Z" });
+    // A load nobody rated: the event fails to Catch naming what it looked for.
+    getNode("dwell").receive({ payload: delivery("LD-404", "2026-12-01T13:10:00Z"), arrivedAt: "2026-12-01T10:00:00Z" });
+    getNode("rate").receive({ payload: shipmentOf() });
+    await waitFor("adjusted, refused, resent", () => adjusted.length === 1 && caught.length === 1 && out.length === 2);
+    const adj = adjusted[0]!.payload as FreightCharge;
+    assert.deepEqual([adj.chargeType, adj.amount, adj.accounting?.accrualKey, adj.idempotencyKey], ["DETENTION", { currency: "EUR", amountMinor: 12000 }, "ACCRUAL|DHLF|LD-1", "ADJ|ACCRUAL|DHLF|LD-1|DETENTION|LD-1-S2"]);
+    assert.match((caught[0]!.error as { message: string }).message, /payload\.shipmentRefs: no shipment rated under SHIPMENT\|LD-404/);
+    // The invoice audit (after the resent dispatch) expects the detention too.
+    getNode("match").receive({ payload: invoiceFor("PRO-1") });
+    await waitFor("matched", () => matched.length === 1);
+    assert.deepEqual((matched[0]!.accruals as FreightCharge[]).map((c) => [c.chargeType, c.amount.amountMinor]), [["LINEHAUL", 12750], ["FUEL", 1626], ["LIFTGATE", 7500], ["DETENTION", 12000]]);
+    assert.equal((matched[0]!.accrual as { total: { amountMinor: number } }).total.amountMinor, 12750 + 1626 + 7500 + 12000);
   });
 
   it("contracts from a message property or a JSON file", async () => {
