@@ -186,6 +186,18 @@ export function compareMonth(month: Month, run: DriveResult): MonthFigures {
     expect(early, ok, `${orderId}/${r.orderId}${shipment ? `/${shipment}` : ""} (${customer.trigger}, ${customer.partials}, ${all.length} shipment(s)): ready ${r.receivedAt}, trigger ${allowed !== undefined && Number.isFinite(allowed) ? new Date(allowed).toISOString() : "not sent"}`);
   }
 
+  // And every invoice the truth makes due is there: per shipment, or one per order on completion.
+  if (run.goodsIssued.length > 0) {
+    const due = countBy([...truth.billing.values()], (b) => b.orderId);
+    const readyPerOrder = countBy(ready.filter((r) => r.orderId && monthOrderOf.has(r.orderId)), (r) => monthOrderOf.get(r.orderId!)!);
+    const complete = checker.start("Finance: every invoice the customer's trigger makes due is ready (per shipment, or once on completion)");
+    for (const o of month.orders) {
+      const want = due.get(o.orderId) ?? 0;
+      const got = readyPerOrder.get(o.orderId) ?? 0;
+      expect(complete, got === want, `${o.orderId}/${soOf(o.orderId)}: ${got} invoice-ready (want ${want})`);
+    }
+  }
+
   // Freight (when the run sent it): accrual = executed cost per shipment; the audit's verdicts.
   const freight = run.freightSent.loads > 0 || run.freightSent.invoices > 0;
   const detention = new Set(month.shipments.filter((x) => x.detentionHours > 0).map((x) => x.shipmentId));

@@ -12,7 +12,7 @@ import mqtt from "mqtt";
 import { SITES } from "../lib/catalog";
 import { withCheckDigit } from "../lib/gs1";
 import { contractFor } from "./truth";
-import type { CarrierInvoice, ChargeType, Month, Order, Shipment } from "./model";
+import type { CarrierInvoice, ChargeType, Customer, Month, Order, Shipment } from "./model";
 
 export interface MonthEndpoints {
   erp: string;
@@ -139,12 +139,23 @@ const SO_PATH = "/sap/opu/odata/sap/API_SALES_ORDER_SRV/A_SalesOrder";
  * shipment when delivered, 17100003 on POD once complete) has the customer's trigger. The world's
  * partial policy is not always the rule's: the comparison judges by the world's.
  */
-const SOLD_TO_BY_TRIGGER = { SHIPPED: "17100001", DELIVERED: "17100002", POD_RECEIVED: "17100003" } as const;
+/**
+ * The ERP sold-to party whose billing terms (the billing rules tab's rows) are the month customer's:
+ * trigger and partial-shipment policy. The ERP knows six parties; the month's 60 customers share them.
+ */
+const SOLD_TO_BY_TERMS: Record<`${Customer["trigger"]}/${Customer["partials"]}`, string> = {
+  "SHIPPED/PER_SHIPMENT": "17100001",
+  "DELIVERED/PER_SHIPMENT": "17100002",
+  "POD_RECEIVED/ON_COMPLETION": "17100003",
+  "SHIPPED/ON_COMPLETION": "10100001",
+  "DELIVERED/ON_COMPLETION": "10100002",
+  "POD_RECEIVED/PER_SHIPMENT": "10100003",
+};
 
 export function defaultSoldTo(customerId: string, month: Month): string {
   const customer = month.customers.find((c) => c.customerId === customerId);
   if (!customer) throw new Error(`unknown customer ${customerId}`);
-  return SOLD_TO_BY_TRIGGER[customer.trigger];
+  return SOLD_TO_BY_TERMS[`${customer.trigger}/${customer.partials}`];
 }
 
 async function call(url: string, method: string, body?: unknown): Promise<unknown> {
@@ -260,6 +271,15 @@ function playList(month: Month, freight: boolean, billing: boolean): PlayItem[] 
   return items.sort((a, b) => a.at - b.at);
 }
 
+/**
+ * How long the truck stood at the delivery stop before unloading was done: within the 2 h free
+ * time without detention; with it, 30 min into the last of its detention hours (so the started
+ * hours are exactly the month's).
+ */
+function dwellMs(s: Shipment): number {
+  return s.detentionHours > 0 ? (2 * 60 + s.detentionHours * 60 - 30) * 60_000 : 45 * 60_000;
+}
+
 /** A load as the DC executes it: what the freight tab rates (final weight, the delivery stop's zone, accessorials, carrier). */
 export interface LoadToDispatch {
   loadId: string;
@@ -339,7 +359,8 @@ export async function driveMonth(month: Month, urls: MonthEndpoints, options: Dr
   const issue = async (item: PlayItem) => {
     const so = salesOrderOf.get(item.order.orderId)!;
     const reply = (await call(`${urls.erp}${DLV}/A_OutbDeliveryHeader`, "POST", {
-      BillOfLading: `SO-${so}`,
+      // The bill of lading names the load the goods travel on: the one the carrier executes, when freight runs.
+      BillOfLading: urls.freight ? item.shipment!.shipmentId : `SO-${so}`,
       to_DeliveryDocumentItem: { results: item.shipment!.lines.map((l) => ({ ReferenceSDDocument: so, ReferenceSDDocumentItem: String(l.lineNo), ActualDeliveryQuantity: String(l.quantity) })) },
     })) as { d: { DeliveryDocument: string } };
     await call(`${urls.erp}${DLV}/PostGoodsIssue?DeliveryDocument='${reply.d.DeliveryDocument}'`, "POST", {});
@@ -348,13 +369,31 @@ export async function driveMonth(month: Month, urls: MonthEndpoints, options: Dr
   const freightSent = { loads: 0, invoices: 0 };
   if (urls.freight) await call(`${urls.freight.carrier}/_sim/webhooks`, "POST", { url: urls.freight.webhookUrl, secret: urls.freight.secret, events: ["invoice"] });
 
-  const dispatch = async (s: Shipment) => {
-    await dispatchLoad(urls.tms, { loadId: s.shipmentId, reference: s.orderId, site: s.site, zone: s.zone, scac: s.scac, accessorials: s.accessorials, plannedWeightKg: s.plannedWeightKg, executedWeightKg: s.executedWeightKg, shippedAt: s.milestones[0]!.at });
-    freightSent.loads++;
+  const dispatched = new Map<string, Promise<void>>();
+  const shipmentById = new Map(month.shipments.map((x) => [x.shipmentId, x]));
+  const dispatch = (s: Shipment) => {
+    const done = dispatchLoad(urls.tms, { loadId: s.shipmentId, reference: s.orderId, site: s.site, zone: s.zone, scac: s.scac, accessorials: s.accessorials, plannedWeightKg: s.plannedWeightKg, executedWeightKg: s.executedWeightKg, shippedAt: s.milestones[0]!.at }).then(() => {
+      freightSent.loads++;
+    });
+    dispatched.set(s.shipmentId, done);
+    return done;
   };
   /** The carrier's billing run sends an invoice (a resubmission sends the same number again). */
   const sendInvoice = async (inv: CarrierInvoice) => {
     const c = contractFor(month, inv.scac);
+    // Days pass in seconds here, the last ones in milliseconds: a carrier bills days after the
+    // delivery, so wait until the product has seen the load (its accrual) and, with detention, the
+    // delivery (the accrual's adjustment) before the invoice comes.
+    if (urls.finance) {
+      const detention = urls.billing === true && (shipmentById.get(inv.shipmentId)?.detentionHours ?? 0) > 0;
+      await until(
+        async () => ((await call(`${urls.finance}/api/v1/accruals?shipmentId=${encodeURIComponent(inv.shipmentId)}`, "GET")) as { items: Array<{ adjustments: unknown[] }> }).items,
+        (items) => items.some((a) => !detention || a.adjustments.length > 0),
+        stepTimeoutMs,
+        `the accrual of ${inv.shipmentId}${detention ? " with its detention" : ""} before its invoice`,
+        500,
+      );
+    }
     const total = inv.lines.reduce((n, l) => n + l.amount.amountMinor, 0);
     await call(`${urls.freight!.carrier}/_sim/invoices`, "POST", {
       invoiceNumber: inv.invoiceNumber,
@@ -452,12 +491,22 @@ export async function driveMonth(month: Month, urls: MonthEndpoints, options: Dr
           const load = `${urls.tms}/api/v1/loads/${encodeURIComponent(`SO-${so}`)}/milestones`;
           const simAt = new Date(item.at).toISOString();
           if (item.what === "MILESTONE") {
-            const at = new Date(Date.parse(item.shipment!.milestones.find((m) => m.kind === item.kind)!.at)).toISOString();
-            const body: Record<string, unknown> = { type: TMS_TYPE[item.kind!], dateTime: at, description: `${item.kind} ${item.shipment!.shipmentId}` };
+            const s = item.shipment!;
+            const at = new Date(Date.parse(s.milestones.find((m) => m.kind === item.kind)!.at)).toISOString();
+            const body: Record<string, unknown> = { type: TMS_TYPE[item.kind!], dateTime: at, description: `${item.kind} ${s.shipmentId}` };
+            // With freight running, the delivery is reported on the load the carrier executed (rated at dispatch).
+            const onExecuted = urls.freight && urls.billing && item.kind !== "SHIPPED";
+            const target = onExecuted ? `${urls.tms}/api/v1/loads/${encodeURIComponent(s.shipmentId)}/milestones` : load;
+            const stop = onExecuted ? `${s.shipmentId}-S2` : `SO-${so}-S2`;
             // With the billing tabs a POD is the delivery as signed for: a DELIVERY with the signature.
-            if (urls.billing && item.kind === "POD_RECEIVED") Object.assign(body, { type: "DELIVERY", stopId: `SO-${so}-S2`, signedBy: "Consignee", podDocumentRef: `POD-${item.shipment!.shipmentId}` });
-            else if (urls.billing && item.kind === "DELIVERED") body.stopId = `SO-${so}-S2`;
-            await call(load, "POST", body);
+            if (urls.billing && item.kind === "POD_RECEIVED") Object.assign(body, { type: "DELIVERY", stopId: stop, signedBy: "Consignee", podDocumentRef: `POD-${s.shipmentId}` });
+            else if (urls.billing && item.kind === "DELIVERED") body.stopId = stop;
+            if (onExecuted) await dispatched.get(s.shipmentId);
+            // The truck's arrival at the stop first: the dwell until unloading decides detention.
+            if (onExecuted && item.kind === "DELIVERED" && !item.resent) {
+              await call(target, "POST", { type: "ARRIVAL_AT_STOP", stopId: stop, dateTime: new Date(Date.parse(at) - dwellMs(s)).toISOString(), description: `arrived ${s.shipmentId}` });
+            }
+            await call(target, "POST", body);
           } else if (item.what === "DELAY") {
             const newEta = item.shipment!.milestones.find((m) => m.kind === "DELIVERED")!.at;
             await call(load, "POST", { type: "DELAYED", dateTime: simAt, description: `Delay of ${item.shipment!.shipmentId}`, newEta });

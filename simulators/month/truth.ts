@@ -93,10 +93,14 @@ export function billingTriggers(month: Month): Map<string, { orderId: string; sh
   return out;
 }
 
-/** Operational exceptions go to logistics; delays also alert customer service; money issues go to finance. */
+/**
+ * Operational exceptions go to logistics; delays also alert customer service; money issues go to
+ * finance, and so does a short pick's exposure (the value not shipped, to post).
+ */
 export function teamsFor(kind: ExceptionKind | "INVOICE_VARIANCE" | "DUPLICATE_INVOICE"): Team[] {
   switch (kind) {
     case "SHORT_PICK":
+      return ["logistics", "finance"];
     case "REROUTE":
       return ["logistics"];
     case "DELAY":

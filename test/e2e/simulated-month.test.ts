@@ -3,8 +3,7 @@
  * CI (MONTH_ORDERS=5000 for the issue's size, see below), 3 % of milestones resent and invoices sent twice, 5 % exceptions; the
  * driver plays it day by day into the simulators and reads every system back; the comparison
  * checks it against the ground truth computed from the generated world alone (truth.ts).
- * `npm run month` runs the same month by hand and prints the same report, including the finance
- * checks this test does not assert yet (listed at the end of the file).
+ * `npm run month` runs the same month by hand and prints the same report.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -86,6 +85,7 @@ describe("simulated month (issue #6), end to end", { timeout: 480_000 }, () => {
     }
     assert.equal(figures.queued.logistics, month.exceptions.length, "every operational exception at logistics");
     assert.equal(figures.queued["customer-service"], figures.exceptions.DELAY, "every delay at customer service");
+    assert.deepEqual(figures.alsoQueued, {}, "no exception at a team the truth does not name for it");
   });
 
   const check = (name: string) => {
@@ -100,10 +100,27 @@ describe("simulated month (issue #6), end to end", { timeout: 480_000 }, () => {
     assert.equal(dup.mismatches, 0, dup.examples.join("; "));
   });
 
-  // Not asserted yet (issue #6 stays open): `npm run month` prints them and exits 1 while they fail.
-  // - "accrual equals executed cost": the shipments with detention (the freight tab accrues at
-  //   dispatch; the delivery tab's detention adjustment names another accrual key);
-  // - approved invoices on those shipments are not posted (their DETENTION line has no accrual);
-  // - "no invoice-ready before its trigger" for retail customers billed on completion with two
-  //   shipments (the billing tab's class table bills retail per shipment).
+  it("accrues every shipment at its executed cost: final weight, route, accessorials, and detention found at delivery", () => {
+    const acc = check("Finance: one accrual per shipment, equal to its executed cost");
+    assert.equal(acc.checked, month.shipments.length, "every shipment's accrual was compared");
+    assert.equal(acc.mismatches, 0, acc.examples.join("; "));
+    assert.ok(month.shipments.some((s) => s.detentionHours > 0), "the month has detention to get right");
+  });
+
+  it("never makes an invoice ready before its customer's trigger, and makes every due one ready", () => {
+    const early = check("Finance: no invoice-ready before its trigger");
+    assert.ok(early.checked > 0, "invoice-ready documents were compared with their triggers");
+    assert.equal(early.mismatches, 0, early.examples.join("; "));
+    const due = check("Finance: every invoice the customer's trigger makes due is ready");
+    assert.equal(due.checked, ORDERS);
+    assert.equal(due.mismatches, 0, due.examples.join("; "));
+  });
+
+  it("audits carrier invoices as the truth does: within tolerance to AP once, beyond it and duplicates to finance's queue", () => {
+    const audit = check("Audit: approved invoices in AP once");
+    assert.equal(audit.checked, month.invoices.length);
+    assert.equal(audit.mismatches, 0, audit.examples.join("; "));
+    assert.ok(figures.audit.exceptions > 0 && figures.audit.duplicates > 0, "the month has invoices beyond tolerance and duplicates");
+    assert.equal(figures.finance.apInvoices, figures.audit.approved, "AP holds exactly the approved invoices");
+  });
 });
