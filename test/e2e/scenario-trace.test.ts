@@ -1,9 +1,9 @@
 /**
  * Issue #7 (visibility) end to end, as `npm start` runs it: one retail order driven through every
  * scenario tab — released in the ERP, fulfilment to the WMS and planning to the TMS (order-to-ship),
- * its pick confirmed on the RF handheld (warehouse-to-transport: TMS execution update, ERP stock
- * move), shipped from the ERP with the load as bill of lading, delivered with a POD in the TMS
- * (delivery-to-finance), billed on delivery (billing rules: invoice-ready to finance). Then the
+ * its pick confirmed in the WMS and on the RF handheld (warehouse-to-transport: TMS execution
+ * update, ERP stock move), shipped from the ERP with the load as bill of lading, delivered with a
+ * POD in the TMS (delivery-to-finance), billed on delivery (billing rules: invoice-ready). Then the
  * trace admin route, asked by the sales order and by the load, must show every step, from all four
  * systems, in the order it happened, each naming the deployed node that did it. What to look for
  * comes from what the test did (order, load, delivery numbers) and the flows the product deployed.
@@ -15,7 +15,7 @@ import { getJson, startProduct, waitFor, type RunningProduct } from "../helpers/
 import { billingDocumentsOf, createDelivery, deadLetters, invoiceReadyOf, postGoodsIssue } from "./billing-drivers";
 import { CATALOG } from "../../simulators/lib/catalog";
 import { makeSscc } from "../../simulators/scanner-publisher";
-import { confirmScans, deployedNodes, enterOrder, loadsOf, milestone, pickingsOf, received, releaseOrder, traceOf } from "./scenario-drivers";
+import { confirmPick, confirmScans, deployedNodes, enterOrder, loadsOf, milestone, pickingsOf, received, releaseOrder, traceOf } from "./scenario-drivers";
 
 type System = "ERP" | "WMS" | "TMS" | "FINANCE";
 
@@ -60,11 +60,13 @@ describe("trace of a scenario shipment across ERP, WMS, TMS and finance", { time
     // 1. Entered blocked, then released to logistics in the ERP (retail 17100002: billed on delivery).
     order = await enterOrder(erp, "17100002", [[sku, quantity]]);
     await releaseOrder(erp, order);
-    await waitFor(() => pickingsOf(wms, order), (p) => p[0]?.state === "assigned", 30_000, `the WMS pick of ${order}`);
+    const [picking] = await waitFor(() => pickingsOf(wms, order), (p) => p[0]?.state === "assigned", 30_000, `the WMS pick of ${order}`);
     [{ loadId: load }] = await waitFor(() => loadsOf(tms, order), (l) => l[0]?.status === "TENDERED", 30_000, `the TMS load of ${order}`);
 
-    // 2. The picker confirms the pick on the RF handheld, packs it on a pallet and weighs it; the
-    // handoff updates the TMS (execution events: the load's weight) and the ERP (the pick's stock move).
+    // 2. The picker confirms the pick in full in the WMS and on the RF handheld, packs it on a pallet
+    // and weighs it; the handoff updates the TMS (execution events: the load's weight) and the ERP
+    // (the pick's stock move). A full pick raises no exception (only short picks are taken in).
+    await confirmPick(wms, picking!, (m) => m.product_uom_qty);
     const movementPosts = async () => (await received(erp)).filter((r) => r.method === "POST" && r.path.includes("A_MaterialDocumentHeader")).length;
     const accepted = async () => (await getJson<{ eventsAccepted: number }>(`${tms}/_sim/state`)).eventsAccepted;
     const item = CATALOG.find((c) => c.sku === sku)!;
@@ -162,6 +164,10 @@ describe("trace of a scenario shipment across ERP, WMS, TMS and finance", { time
   it("the sales order and the load lead to the same steps", () => {
     const stepIds = (t: Trace) => [...steps, ...followUps].map((s) => t.entries.find(s.match)?.id);
     assert.deepEqual(stepIds(traces.get(load)!), stepIds(traces.get(order)!));
+  });
+
+  it("a full pick and a delivery on time raise no exception on the way", () => {
+    for (const key of [order, load]) assert.deepEqual(traces.get(key)!.entries.filter((e) => e.kind === "exception").map((e) => e.name), [], `in the trace of ${key}`);
   });
 
   it("whatever was parked on the way shows in both traces, naming the node that parked it", async () => {
