@@ -3,6 +3,10 @@
  * ERP, a picker confirming (short) in the WMS, a dispatcher reporting a delay or re-route in the
  * TMS; and reads their state back. Shared by the scenario end-to-end tests. Not a test file.
  */
+import mqtt from "mqtt";
+import type { Trace } from "../../nodes/lib/events/trace";
+import { mulberry32 } from "../../simulators/lib/rng";
+import { makeScannerEvent, toMqttMessage, type ScanContext, type ScannerEvent } from "../../simulators/scanner-publisher";
 import { getJson, TEST_WMS_LOGIN } from "../helpers/product";
 
 export const SO_PATH = "/sap/opu/odata/sap/API_SALES_ORDER_SRV/A_SalesOrder";
@@ -70,6 +74,27 @@ export async function confirmPick(wms: string, picking: Picking, picked: (move: 
   await wmsCall(wms, "stock.picking", "button_validate", [[picking.id]]);
 }
 
+/**
+ * A warehouse worker's RF handheld confirms scans (pick, pack, weigh, …) to the broker, one device
+ * numbering them 1, 2, …, built as the scanner simulator builds them; what a scan leaves out
+ * (batch, bin, operator) is drawn from a fixed seed. Returns the scans sent.
+ */
+export async function confirmScans(mqttUrl: string, scans: Array<Omit<ScanContext, "site" | "deviceId" | "seq" | "at">>, device = { site: "DC1", deviceId: "RF-201" }): Promise<ScannerEvent[]> {
+  const client = await mqtt.connectAsync(mqttUrl, { protocolVersion: 4 });
+  try {
+    const sent: ScannerEvent[] = [];
+    for (const [i, scan] of scans.entries()) {
+      const event = makeScannerEvent(mulberry32(i + 1), { ...scan, ...device, seq: i + 1, at: Date.now() });
+      const message = toMqttMessage(event, false, 4);
+      await client.publishAsync(message.topic, message.payload, message.options);
+      sent.push(event);
+    }
+    return sent;
+  } finally {
+    await client.endAsync();
+  }
+}
+
 export async function milestone(tms: string, loadId: string, body: Record<string, unknown>): Promise<void> {
   await send(`${tms}/api/v1/loads/${encodeURIComponent(loadId)}/milestones`, "POST", { dateTime: new Date().toISOString(), ...body });
 }
@@ -114,4 +139,15 @@ interface Received {
 export async function received(url: string): Promise<Received[]> {
   const log = await getJson<{ entries: Received[] }>(`${url}/_sim/received?limit=10000`);
   return log.entries;
+}
+
+/** The trace admin route (GET /lsync/trace) of a business key or correlation id. */
+export async function traceOf(editorUrl: string, key: string): Promise<Trace> {
+  return getJson<Trace>(`${editorUrl}/lsync/trace?key=${encodeURIComponent(key)}`);
+}
+
+/** The deployed flows' nodes, id to type (the editor's GET /flows). */
+export async function deployedNodes(editorUrl: string): Promise<Map<string, string>> {
+  const nodes = await getJson<Array<{ id: string; type: string }>>(`${editorUrl}/flows`);
+  return new Map(nodes.map((n) => [n.id, n.type]));
 }

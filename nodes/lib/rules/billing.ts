@@ -124,6 +124,11 @@ export interface OrderBillingState {
   customerId: string;
   /** The class the customer was given (msg.customerClass) when the order was first seen. */
   customerClass?: string;
+  /**
+   * The order's business thread (the Order's correlationId, e.g. SO|4711), once an Order was seen:
+   * the invoice-ready goes on it, so a trace from the load, delivery or order finds the invoice.
+   */
+  correlationId?: string;
   /** Order line → ordered quantity, once an Order was seen. */
   ordered?: Record<string, string>;
   /** Order line → unit price, when the Order had prices. */
@@ -178,6 +183,7 @@ function addQty(a: string | undefined, b: string): string {
 /** Merges what the event, shipment and order say into a copy of the state. */
 function merge(state: OrderBillingState, input: BillingInput, shipmentId: string, milestones: Milestones): OrderBillingState {
   const next: OrderBillingState = structuredClone(state);
+  if (input.order?.correlationId) next.correlationId = input.order.correlationId;
   if (input.order?.lines?.length) {
     next.ordered = {};
     next.prices = {};
@@ -249,7 +255,8 @@ function invoiceReady(state: OrderBillingState, input: BillingInput, shipmentIds
     schema: "invoice-event/1",
     id: invoiceId,
     source: { system: "LSYNC", format: "BILLING_ELIGIBILITY" },
-    correlationId: boundedId(state.orderId),
+    // The order's thread, else the triggering event's: a bare order id is a thread no other step shares.
+    correlationId: boundedId(state.correlationId || input.event.correlationId || state.orderId),
     causationId: boundedId(input.event.id),
     idempotencyKey: `billing|${invoiceId}`.slice(0, 256),
     occurredAt: at,

@@ -10,7 +10,7 @@ import { EventLogWriter, eventLogSettings, snapshotDetail, MAX_DETAIL_CHARS } fr
 import { callOutcomeEntry, canonicalEntry } from "../../../nodes/lib/events/record";
 import { buildTrace, traceKey } from "../../../nodes/lib/events/trace";
 import { mayReadFinance } from "../../../nodes/lib/masking";
-import { SqliteStore, type EventLogFilter, type EventLogStore, type NewEventLogEntry, type OutboxRow } from "../../../nodes/lib/store";
+import { SqliteStore, type BusinessKey, type EventLogFilter, type EventLogStore, type NewEventLogEntry, type OutboxRow } from "../../../nodes/lib/store";
 import { tempDir } from "../nodes/_helper";
 
 const dir = tempDir("lsync-event-log-");
@@ -296,6 +296,36 @@ describe("trace", () => {
     assert.deepEqual(byCorrelation.entries.map((e) => e.name), ["order/1 RELEASED", "tms Create shipment"]);
     assert.equal((await buildTrace(store, "nothing-like-it", { showMoney: true })).entries.length, 0);
     assert.equal((await buildTrace(store, "PRO-777", { showMoney: true, limit: 2 })).truncated, true);
+  });
+
+  it("follows the loads and BOLs named on the way to their own threads, one step only, never a shared PO", async () => {
+    const store = freshStore();
+    const step = (at: number, name: string, thread: string, keys: Array<[BusinessKey["type"], string]>): NewEventLogEntry => ({
+      at, kind: "event", name, correlationId: thread, nodeId: `n-${at}`, system: "x", status: "mapped", keys: keys.map(([type, value]) => ({ type, value })),
+    });
+    await store.appendEvents([
+      step(1, "order 1 released", "SO|1", [["order", "1"], ["order", "PO-C"]]),
+      step(2, "order 2 released", "SO|2", [["order", "2"], ["order", "PO-C"]]),
+      // The warehouse works on the load: its scans and execution updates are on the load's thread.
+      step(3, "pick on L1", "LOAD|L1", [["load", "L1"], ["sscc", "S1"]]),
+      { ...step(4, "tms execution update", "LOAD|L1", []), kind: "call", keys: [{ type: "correlation", value: "LOAD|L1" }] },
+      step(5, "pick on L2", "LOAD|L2", [["load", "L2"]]),
+      // The load's thread names a BOL whose own thread is a step further: not followed.
+      step(6, "L1 dispatched", "LOAD|L1", [["load", "L1"], ["bol", "B9"]]),
+      step(7, "elsewhere on B9", "X|9", [["bol", "B9"]]),
+      // The delivery milestone is on the order's thread and names the load.
+      step(8, "order 1 delivered", "SO|1", [["order", "1"], ["load", "L1"]]),
+    ]);
+    // The order's thread names L1 (the delivery milestone): L1's thread is one step on, B9's a second (not followed).
+    const byOrder = await buildTrace(store, "1", { showMoney: true });
+    assert.deepEqual(byOrder.entries.map((e) => e.name), ["order 1 released", "pick on L1", "tms execution update", "L1 dispatched", "order 1 delivered"]);
+    assert.deepEqual(byOrder.correlationIds, ["SO|1", "LOAD|L1"]);
+    // The load's own threads name B9 (its dispatch): B9's thread is one step on from the load.
+    const byLoad = await buildTrace(store, "L1", { showMoney: true });
+    assert.deepEqual(byLoad.entries.map((e) => e.name), ["order 1 released", "pick on L1", "tms execution update", "L1 dispatched", "elsewhere on B9", "order 1 delivered"]);
+    const bySscc = await buildTrace(store, "S1", { showMoney: true });
+    // The SSCC's own thread (the load's) names L1 and B9: the order's thread and B9's are one step on.
+    assert.deepEqual(bySscc.entries.map((e) => e.name), ["order 1 released", "pick on L1", "tms execution update", "L1 dispatched", "elsewhere on B9", "order 1 delivered"]);
   });
 
   it("traceKey names the rule a bad key breaks", () => {

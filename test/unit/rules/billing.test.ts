@@ -92,6 +92,24 @@ describe("decideBilling", () => {
     assert.equal(first!.eligible && first!.invoice.idempotencyKey, again!.eligible && again!.invoice.idempotencyKey);
   });
 
+  it("the invoice goes on the order's thread, remembered for events that come without the order", () => {
+    // A trace from the load or delivery reaches the order's thread (SO|…), never a bare order id.
+    const withThread = { ...so, correlationId: "SO|SO-1" };
+    const r = rule("retail");
+    const shp = (id: string) => shipment(id, "SO-1", [{ lineNo: 10, sku: "A", qty: "5" }]);
+    const delivered = (id: string) => statusEvent(id, "DELIVERED", { correlationId: `LOAD|${id}` });
+    const [first, , second] = run(newOrderState("SO-1", "C100"), [
+      { rule: r, event: delivered("S1"), shipment: shp("S1"), order: withThread },
+      { rule: r, event: statusEvent("S2", "PICKED_UP"), shipment: shp("S2") },
+      { rule: r, event: delivered("S2"), shipment: shp("S2") },
+    ]);
+    assert.equal(first!.eligible && first!.invoice.correlationId, "SO|SO-1");
+    assert.equal(second!.eligible && second!.invoice.correlationId, "SO|SO-1", "the order's thread, though this event came without the order");
+    // No order ever seen: the triggering event's thread.
+    const [alone] = run(newOrderState("SO-2", "C100"), [{ rule: r, event: delivered("S9"), shipment: shipment("S9", "SO-2", [{ lineNo: 10, sku: "A", qty: "1" }]) }]);
+    assert.equal(alone!.eligible && alone!.invoice.correlationId, "LOAD|S9");
+  });
+
   it("partial shipments: per shipment bills each; on completion waits for every ordered quantity", () => {
     const s1 = shipment("S1", "SO-1", [{ lineNo: 10, sku: "A", qty: "6" }]);
     const s2 = shipment("S2", "SO-1", [{ lineNo: 10, sku: "A", qty: "4" }, { lineNo: 20, sku: "B", qty: "4" }]);
