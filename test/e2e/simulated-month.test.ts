@@ -1,7 +1,7 @@
 /**
  * Issue #6: a simulated month through the product as `npm start` runs it. Three DCs, 5,000
- * orders, 3 % of milestones resent and invoices sent twice, 5 % exceptions; the driver plays it day by day into the simulators and reads every system back; the comparison
- * checks it against the ground truth computed from the generated world alone (truth.ts).
+ * orders, 3 % of milestones resent and invoices sent twice, 5 % exceptions; the driver plays it
+ * day by day into the simulators and reads every system back; the comparison checks it against the ground truth computed from the generated world alone (truth.ts).
  * `npm run month` runs the same month by hand and prints the same report.
  */
 import assert from "node:assert/strict";
