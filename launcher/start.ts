@@ -78,7 +78,9 @@ async function startSimulatorsIfWanted(mqttUrl: string): Promise<Record<string, 
   // The carrier invoice webhook's signing secret (${CARRIER_WEBHOOK_SECRET}): one of its own unless set; register
   // the carrier simulator with it (POST /_sim/webhooks) to have it push invoices.
   process.env.CARRIER_WEBHOOK_SECRET ||= randomBytes(18).toString("base64url");
-  const started = await sims.startSimulators({ host: "127.0.0.1", basePort, options: { wms } });
+  // The scanner publisher's loads come planned and tendered, so the freight tab can rate them.
+  const { planScannerLoad } = await import("../simulators/lib/scanner-load-plan.js");
+  const started = await sims.startSimulators({ host: "127.0.0.1", basePort, options: { wms, tms: { planImplicitLoad: planScannerLoad } } });
   running.push({ name: "simulators", stop: () => sims.stopSimulators() });
   const urls: Record<string, string> = {};
   for (const [name, sim] of Object.entries(started)) urls[name] = (sim as { url: string }).url;

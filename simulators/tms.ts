@@ -155,9 +155,20 @@ interface Load {
   milestones: Milestone[];
 }
 
+/** What the planner had decided for a load the warehouse starts working before anyone created it here. */
+export interface ImplicitLoadPlan {
+  carrierScac?: string;
+  stops?: Array<{ type: "PICKUP" | "DELIVERY"; location: Json }>;
+}
+
 export interface TmsOptions extends SimulatorOptions {
   /** Create unknown loads when an event names them (default true). */
   implicitLoads?: boolean;
+  /**
+   * The plan of an implicitly created load (carrier, stops), as if the TMS had planned and tendered
+   * it beforehand; without it such a load has neither (and cannot be rated on executed cost).
+   */
+  planImplicitLoad?: (loadId: string) => ImplicitLoadPlan | null;
   /** Largest batch (default 1000). */
   maxBatch?: number;
   /** Event ids remembered for dedupe (FIFO, default 2,000,000). */
@@ -213,6 +224,7 @@ export class TmsSimulator extends HttpSimulator {
   private readonly milestoneLog: Milestone[] = [];
   private readonly actualShipments: ActualShipment[] = [];
   private readonly implicitLoads: boolean;
+  private readonly planImplicitLoad: TmsOptions["planImplicitLoad"];
   private readonly maxBatch: number;
   private readonly maxEventIds: number;
   private totals = { accepted: 0, duplicate: 0, rejected: 0, batches: 0 };
@@ -220,6 +232,7 @@ export class TmsSimulator extends HttpSimulator {
   constructor(options: TmsOptions = {}) {
     super("tms", options);
     this.implicitLoads = options.implicitLoads ?? true;
+    this.planImplicitLoad = options.planImplicitLoad;
     this.maxBatch = options.maxBatch ?? 1000;
     this.maxEventIds = options.maxEventIds ?? 2_000_000;
 
@@ -445,6 +458,12 @@ export class TmsSimulator extends HttpSimulator {
     if (!load) {
       if (!this.implicitLoads) return reject(`unknown load ${loadId}`);
       load = this.newLoad(loadId, true);
+      const plan = this.planImplicitLoad?.(loadId);
+      if (plan?.carrierScac) {
+        load.carrier = { scac: plan.carrierScac };
+        load.status = "TENDERED";
+      }
+      if (plan?.stops) load.stops = plan.stops.map((st, i) => ({ stopId: `${loadId}-S${i + 1}`, sequence: i + 1, type: st.type, location: st.location }));
       this.loads.set(loadId, load);
     }
 

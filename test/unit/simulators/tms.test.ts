@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { makeSscc } from "../../../simulators/scanner-publisher";
+import { planScannerLoad } from "../../../simulators/lib/scanner-load-plan";
 import { TmsSimulator } from "../../../simulators/tms";
 import { call, post } from "./_http";
 
@@ -175,6 +176,27 @@ describe("TMS execution events", () => {
       assert.match(r.body.results[0]?.reason ?? "", /unknown load/);
     } finally {
       await strict.close();
+    }
+  });
+
+  it("an implicit load the planner knows comes tendered with its stops; under npm start, the scanner's loads to their DC's carrier", async () => {
+    const planned = new TmsSimulator({ planImplicitLoad: planScannerLoad });
+    await planned.listen(0);
+    try {
+      await post<BatchReply>(`${planned.url}/api/v1/execution-events:batch`, {
+        events: [
+          { eventId: "p1", loadId: "LD-DC2-0007", type: "PICKED", occurredAt: at },
+          { eventId: "p2", loadId: "OTHER-1", type: "PICKED", occurredAt: at },
+        ],
+      });
+      const load = (await call<LoadView & { carrier?: { scac: string }; stops: Array<{ stopId: string; type: string; location: { zone?: string } }> }>(`${planned.url}/api/v1/loads/LD-DC2-0007`)).body;
+      assert.deepEqual([load.status, load.carrier?.scac], ["LOADING", "XPOL"]);
+      assert.deepEqual(load.stops.map((st) => [st.stopId, st.type]), [["LD-DC2-0007-S1", "PICKUP"], ["LD-DC2-0007-S2", "DELIVERY"]]);
+      assert.match(load.stops[1]!.location.zone ?? "", /^Z[1-5]$/);
+      const other = (await call<LoadView & { carrier?: unknown; stops: unknown[] }>(`${planned.url}/api/v1/loads/OTHER-1`)).body;
+      assert.deepEqual([other.carrier, other.stops], [undefined, []], "a load the planner does not know stays bare");
+    } finally {
+      await planned.close();
     }
   });
 });
