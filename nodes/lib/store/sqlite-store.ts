@@ -1,4 +1,5 @@
 import Database from "better-sqlite3";
+import { GroupCommit } from "./group-commit";
 import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
@@ -194,6 +195,8 @@ export class SqliteStore implements LsyncStore {
   readonly instanceId: string;
   private readonly db: Database.Database;
   private readonly stmt;
+  /** The hot writes (intake, dedupe, outbox, event log) commit together, one transaction per event-loop turn. */
+  private readonly group: GroupCommit;
 
   constructor(options: SqliteStoreOptions) {
     this.location = options.path;
@@ -210,6 +213,7 @@ export class SqliteStore implements LsyncStore {
     this.db.prepare("INSERT OR IGNORE INTO meta (name, value) VALUES ('instance', ?)").run(randomUUID().slice(0, 8));
     this.instanceId = (this.db.prepare("SELECT value FROM meta WHERE name = 'instance'").get() as { value: string }).value;
     const db = this.db;
+    this.group = new GroupCommit(db);
     this.stmt = {
       addInbox: db.prepare(
         "INSERT INTO inbox (source, key, topic, payload, props, received_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -292,7 +296,7 @@ export class SqliteStore implements LsyncStore {
           ),
       ),
     );
-    return insertAll(items);
+    return this.group.run(() => insertAll(items));
   }
 
   async pendingInbox(source: string, limit: number, afterId = 0): Promise<InboxItem[]> {
@@ -317,7 +321,8 @@ export class SqliteStore implements LsyncStore {
   }
 
   async settleInbox(ids: number[], outcome: SettleOutcome): Promise<void> {
-    this.settleSync(ids, outcome);
+    if (ids.length === 0) return;
+    return this.group.run(() => this.settleSync(ids, outcome));
   }
 
   private settleSync(ids: number[], outcome: SettleOutcome): void {
@@ -338,7 +343,7 @@ export class SqliteStore implements LsyncStore {
       this.stmt.dedupeUpsert.run(scope, key, ref, now, now + ttlMs);
       return { first: true, firstSeenAt: now };
     });
-    return claim.immediate();
+    return this.group.run(() => claim.immediate());
   }
 
   async purgeDedupe(now = Date.now()): Promise<number> {
@@ -356,7 +361,7 @@ export class SqliteStore implements LsyncStore {
 
   async enqueueOutbox(rows: NewOutboxRow[], settle: number[] = []): Promise<void> {
     const now = Date.now();
-    this.db.transaction(() => {
+    return this.group.run(() => {
       for (const row of rows) {
         this.stmt.addOutbox.run(
           row.target,
@@ -368,7 +373,7 @@ export class SqliteStore implements LsyncStore {
         );
       }
       this.settleSync(settle, "done");
-    })();
+    });
   }
 
   async claimOutboxBatch(target: string, limit: number, now = Date.now()): Promise<OutboxBatch | null> {
@@ -393,20 +398,26 @@ export class SqliteStore implements LsyncStore {
 
   async markOutboxSent(ids: number[]): Promise<void> {
     if (ids.length === 0) return;
-    this.forIds((list) => `UPDATE outbox SET state = 'sent', attempts = attempts + 1, done_at = ?, last_error = NULL WHERE id IN (${list})`, ids.length)
-      .run(Date.now(), ...ids);
+    return this.group.run(() => {
+      this.forIds((list) => `UPDATE outbox SET state = 'sent', attempts = attempts + 1, done_at = ?, last_error = NULL WHERE id IN (${list})`, ids.length)
+        .run(Date.now(), ...ids);
+    });
   }
 
   async markOutboxRetry(ids: number[], nextAttemptAt: number, error: string, options: { countAttempt?: boolean } = {}): Promise<void> {
     if (ids.length === 0) return;
-    this.forIds((list) => `UPDATE outbox SET attempts = attempts + ?, next_attempt_at = ?, last_error = ? WHERE id IN (${list})`, ids.length)
-      .run(options.countAttempt === false ? 0 : 1, nextAttemptAt, error, ...ids);
+    return this.group.run(() => {
+      this.forIds((list) => `UPDATE outbox SET attempts = attempts + ?, next_attempt_at = ?, last_error = ? WHERE id IN (${list})`, ids.length)
+        .run(options.countAttempt === false ? 0 : 1, nextAttemptAt, error, ...ids);
+    });
   }
 
   async markOutboxDead(ids: number[], error: string): Promise<void> {
     if (ids.length === 0) return;
-    this.forIds((list) => `UPDATE outbox SET state = 'dead', attempts = attempts + 1, done_at = ?, last_error = ? WHERE id IN (${list})`, ids.length)
-      .run(Date.now(), error, ...ids);
+    return this.group.run(() => {
+      this.forIds((list) => `UPDATE outbox SET state = 'dead', attempts = attempts + 1, done_at = ?, last_error = ? WHERE id IN (${list})`, ids.length)
+        .run(Date.now(), error, ...ids);
+    });
   }
 
   async outboxByKey(target: string, idempotencyKey: string): Promise<{ state: OutboxState; attempts: number } | null> {
@@ -488,12 +499,12 @@ export class SqliteStore implements LsyncStore {
       addKey: this.db.prepare("INSERT OR IGNORE INTO event_keys (value, event_id, type) VALUES (?, ?, ?)"),
     };
     const { add, addKey } = this.eventStmt;
-    this.db.transaction(() => {
+    return this.group.run(() => {
       for (const entry of entries) {
         const id = Number(add.run(...eventLogColumns(entry)).lastInsertRowid);
         for (const key of entry.keys) addKey.run(key.value, id, key.type);
       }
-    })();
+    });
   }
 
   async findEvents(filter: EventLogFilter = {}): Promise<EventLogEntry[]> {
@@ -586,7 +597,10 @@ export class SqliteStore implements LsyncStore {
   }
 
   async close(): Promise<void> {
-    if (this.db.open) this.db.close();
+    if (this.db.open) {
+      this.group.flush();
+      this.db.close();
+    }
   }
 
   // --- SFTP file ledger (lsync-sftp-in) ---------------------------------------------------------
