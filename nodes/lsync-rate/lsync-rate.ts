@@ -74,7 +74,8 @@ export default function register(RED: NodeAPI): void {
     };
     const readArrival = typedValueReader(RED, this, def.arrivedAt || "arrivedAt", def.arrivedAtType || "msg");
     const arrivalWhere = describeTyped(def.arrivedAt || "arrivedAt", def.arrivedAtType || "msg");
-    const waitMs = Math.max(0, Number(configValue(String(def.waitSeconds ?? "")) || 60)) * 1000;
+    const waitText = configValue(String(def.waitSeconds ?? ""));
+    const waitMs = (waitText !== "" && Number.isFinite(Number(waitText)) ? Math.max(0, Number(waitText)) : 60) * 1000;
     const setStatus = throttledStatus(this);
     const counts = { rated: 0, matched: 0, unmatched: 0, detention: 0, refused: 0 };
     const showStatus = (last: string) =>
