@@ -29,6 +29,7 @@ import { startSimulators, stopSimulators, type Simulators } from "../simulators/
 import { publishScannerEvents, type PublishReport } from "../simulators/scanner-publisher";
 import type { EventResult } from "../simulators/tms";
 import { mappingBench, mappingTable } from "./mapping";
+import { productNodeArgs } from "../launcher/heap";
 import { summarise } from "./profile-summary";
 import { postgresThroughput, sqliteThroughput, type StoreResult } from "./stores";
 
@@ -479,7 +480,7 @@ async function benchC(broker: Broker, sims: Simulators, rec: TmsRecorder): Promi
 
 async function startProduct(broker: Broker, sims: Simulators, nodeArgs: string[] = []): Promise<{ child: Child; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), "lsync-bench-product-"));
-  const child = startChild([...nodeArgs, join(REPO, "dist", "launcher", "start.js")], {
+  const child = startChild([...productNodeArgs(), ...nodeArgs, join(REPO, "dist", "launcher", "start.js")], {
     ...process.env,
     PORT: "0",
     MQTT_URL: broker.url,
@@ -499,7 +500,8 @@ async function startProduct(broker: Broker, sims: Simulators, nodeArgs: string[]
 
 async function benchP(broker: Broker, sims: Simulators, rec: TmsRecorder): Promise<SystemResult> {
   const result: SystemResult = { name: "P product" };
-  const { child, dir } = await startProduct(broker, sims);
+  // BENCH_P_NODE_ARGS: V8 flags for the product only (e.g. "--max-old-space-size=192"), to see what memory is garbage.
+  const { child, dir } = await startProduct(broker, sims, (process.env.BENCH_P_NODE_ARGS ?? "").split(/\s+/).filter(Boolean));
   try {
     result.burst = await tmsBurst(broker, sims, rec, child.pid, 60_000);
     await sleep(2000); // let the ERP leg of the burst settle before the paced run

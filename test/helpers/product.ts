@@ -4,6 +4,7 @@
  * prints. Tests drive it from outside, as a user or another system would.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { productNodeArgs } from "../../launcher/heap";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -48,7 +49,7 @@ export async function freePort(): Promise<number> {
  */
 export async function startProduct(env: Record<string, string> = {}, dataDir?: string): Promise<RunningProduct> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), "lsync-product-"));
-  const child = spawn(process.execPath, [join(REPO, "dist", "launcher", "start.js")], {
+  const child = spawn(process.execPath, [...productNodeArgs({ ...process.env, ...env }), join(REPO, "dist", "launcher", "start.js")], {
     cwd: REPO,
     env: {
       ...process.env,
