@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { canonicalValidator, describeErrors } from "../../../nodes/lib/canonical/validator";
-import type { InvoiceEvent, Order, Shipment, ShipmentStatusEvent } from "../../../nodes/lib/canonical/types";
+import type { InventoryMovement, InvoiceEvent, Order, Shipment, ShipmentStatusEvent } from "../../../nodes/lib/canonical/types";
 import { InputError } from "../../../nodes/lib/errors";
 import { compileMapping, type MapContext } from "../../../nodes/lib/mapping/mapper";
 import { findProfile, profileSchema, profileSource } from "../../../nodes/lib/mapping/profiles";
@@ -328,5 +328,63 @@ describe("X12 945 -> Shipment", () => {
   it("an SSCC with a wrong check digit is refused by the schema (rule x-gs1-check)", async () => {
     const segs = (fixture("x12-945-ship-advice.edi") as Record<string, string>[]).map((s) => (s.name === "MAN" ? { ...s, "2": "00340123450000000018" } : s));
     await assert.rejects(mapAll("x12-945-ship-advice", segs), /x-gs1-check/);
+  });
+});
+
+describe("WMS confirmation -> InventoryMovement[] (PICK per line)", () => {
+  const site = { bindings: { site: "DC1" } };
+  /** What the downstream operations make of a movement: their own outbound profiles. */
+  async function outbound(profileId: string, movement: unknown, bindings: Record<string, unknown> = {}): Promise<Record<string, unknown> | undefined> {
+    const profile = findProfile(profileId)!;
+    const out = await compileMapping(profileSource(profile), profile.input).map(movement, { bindings });
+    return out === undefined ? undefined : plain<Record<string, unknown>>(out);
+  }
+
+  it("a full pick of two lines: one PICK per line on the order's TMS load SO-<origin>, keyed by confirmation id and line", async () => {
+    const conf = fixture("wms-confirmation.json") as { id: number; origin: string; confirmedAt: string; lines: Array<{ sku: string; gtin: string; lot: string; quantity: number }> };
+    const moves = await mapAll<InventoryMovement>("wms-confirmation", conf, site);
+    assert.equal(moves.length, conf.lines.length);
+    assert.deepEqual(moves.map((m) => m.idempotencyKey), conf.lines.map((_, i) => `WMS|PICK|${conf.id}|${i + 1}`));
+    for (const [i, m] of moves.entries()) {
+      const line = conf.lines[i]!;
+      assert.equal(m.type, "PICK");
+      assert.equal(m.occurredAt, conf.confirmedAt);
+      assert.equal(m.correlationId, `SO|${conf.origin}`);
+      assert.deepEqual([m.item?.sku, m.item?.gtin, m.batch, m.quantity?.value], [line.sku, line.gtin, line.lot, String(line.quantity)]);
+      assert.deepEqual(m.site.ids, [{ scheme: "WMS_SITE", value: "DC1" }]);
+    }
+    // The same confirmation polled again gives the same keys (a duplicate for the dedupe node).
+    assertKeysDeterministic(moves, await mapAll<InventoryMovement>("wms-confirmation", structuredClone(conf), site));
+
+    // What the TMS and ERP operations read from it: an execution event on the load, a 311 to staging.
+    const tms = await outbound("tms-load-execution-event", moves[0]);
+    assert.deepEqual([tms?.loadId, tms?.type, tms?.sku, tms?.quantity, tms?.eventId], [`SO-${conf.origin}`, "PICKED", conf.lines[0]!.sku, conf.lines[0]!.quantity, moves[0]!.idempotencyKey]);
+    const erp = await outbound("erp-goods-movement-item", moves[1], { sitePlants: { DC1: { plant: "1010", storageLocation: "0001", stagingLocation: "0002" } } });
+    assert.deepEqual(
+      [erp?.GoodsMovementType, erp?.Material, erp?.Batch, erp?.QuantityInEntryUnit, erp?.MaterialDocumentItemText],
+      ["311", conf.lines[1]!.sku, conf.lines[1]!.lot, String(conf.lines[1]!.quantity), moves[1]!.idempotencyKey],
+    );
+  });
+
+  it("a short line maps what was picked, a line with nothing picked yields no movement", async () => {
+    const conf = fixture("wms-confirmation.json") as { lines: Array<{ quantity: number }> };
+    conf.lines[0]!.quantity = 7;
+    conf.lines[1]!.quantity = 0;
+    const moves = await mapAll<InventoryMovement>("wms-confirmation", conf, site);
+    assert.deepEqual(moves.map((m) => [m.idempotencyKey, m.quantity?.value]), [["WMS|PICK|41|1", "7"]]);
+  });
+
+  it("bad input is refused naming the field: no origin, no lines, no sku, a ship confirmation, no site binding", async () => {
+    const conf = fixture("wms-confirmation.json") as Record<string, unknown> & { lines: Array<Record<string, unknown>> };
+    const refused = (payload: unknown, pattern: RegExp, context: Partial<MapContext> = site) =>
+      assert.rejects(mapAll("wms-confirmation", payload, context), (e: unknown) => e instanceof InputError && pattern.test(e.message), String(pattern));
+    await refused({ ...conf, origin: false }, /confirmation 41 \(WH\/PICK\/00007\): origin \(the sales order\) is missing/);
+    await refused({ ...conf, lines: undefined }, /confirmation 41: lines is missing/);
+    await refused({ ...conf, lines: [{ ...conf.lines[0], sku: undefined }] }, /confirmation 41 line 1: sku is missing/);
+    await refused({ ...conf, type: "ship" }, /type ship names no SSCC/);
+    await refused({ ...conf, lines: conf.lines.map((l) => ({ ...l, quantity: 0 })) }, /no line picked anything/);
+    await refused(conf, /site binding/, {});
+    // A GTIN with a wrong check digit reaches the schema, which names it.
+    await assert.rejects(mapAll("wms-confirmation", { ...conf, lines: [{ ...conf.lines[0], gtin: "04012345123457" }] }, site), /gtin/);
   });
 });

@@ -92,6 +92,17 @@ function samples(id: string): Sample[] {
       const none = { ...confirmation, lines: [{ sku: "SKU-10023", gtin: GTIN, quantity: 0, ordered: 3 }] };
       return [plain(short, prices), plain(short, { ...prices, currency: "USD" }), plain(none, prices), plain({ ...confirmation, origin: false, lines: short.lines.slice(1) }, prices), plain(short)];
     }
+    case "wms-confirmation": {
+      const conf = fixture("wms-confirmation.json") as { lines: Array<Record<string, unknown>> };
+      const site = { site: "DC1" };
+      return [
+        plain(conf, site),
+        plain({ ...conf, lines: [{ ...conf.lines[0], quantity: 0 }, { ...conf.lines[1], lot: "", gtin: "" }] }, site),
+        plain({ ...conf, type: "ship" }, site),
+        plain({ ...conf, origin: false }, site),
+        plain(conf),
+      ];
+    }
     case "tms-milestone-exception": {
       const m = { seq: 12, loadId: "SO-1000012", reference: "1000012", dateTime: "2026-11-30T10:00:00+0100", receivedDateTime: "2026-11-30T10:00:02+0100" };
       return [
@@ -159,6 +170,7 @@ const COMPILED = [
   "ups-track-v1",
   "p44-event-history",
   "wms-short-pick",
+  "wms-confirmation",
   "tms-milestone-exception",
   "x12-214-status",
   "x12-210-invoice",

@@ -181,7 +181,7 @@ describe("WMS (Odoo JSON-RPC)", () => {
     const conf = await call<{ confirmations: Array<{ type: string; pickingId: number; lines: Array<{ sku: string; quantity: number }> }> }>(`${sim.url}/api/confirmations`);
     assert.equal(conf.body.confirmations.length, 1);
     assert.equal(conf.body.confirmations[0]?.type, "pick");
-    assert.deepEqual(conf.body.confirmations[0]?.lines, [{ sku: "SKU-10023", gtin: "04012345123456", quantity: 6, ordered: 6 }]);
+    assert.deepEqual(conf.body.confirmations[0]?.lines, [{ sku: "SKU-10023", gtin: "04012345123456", lot: "L2611A", quantity: 6, ordered: 6 }]);
   });
 
   it("unsupported domain operators and bad product ids are Odoo errors, not crashes", async () => {
