@@ -228,6 +228,13 @@ export function compareMonth(month: Month, run: DriveResult): MonthFigures {
     }
   }
 
+  // Nothing parked: a dead letter is work the month did not expect the product to leave undone.
+  if (final.deadLetters) {
+    const parked = checker.start("Product: nothing parked in the dead letters");
+    expect(parked, final.deadLetters.length === 0, `${final.deadLetters.length} parked`);
+    for (const d of final.deadLetters.slice(0, 4)) parked.examples.push(`${d.nodeName ?? "?"} [${d.correlationId ?? ""}]: ${d.reason.slice(0, 160)}`);
+  }
+
   const exceptions: Record<ExceptionKind, number> = { SHORT_PICK: 0, DELAY: 0, REROUTE: 0 };
   for (const e of month.exceptions) exceptions[e.kind]++;
   const mismatches = checker.checks.reduce((n, c) => n + c.mismatches, 0);

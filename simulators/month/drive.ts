@@ -79,6 +79,8 @@ export interface FinalState {
   portalAlerts: Array<{ alertId?: string; orderId: string; type: string }>;
   queues: QueuedException[];
   finance: Record<string, unknown> | null;
+  /** What the product parked (GET /lsync/dead-letters), when its admin API can be read. */
+  deadLetters: Array<{ nodeName: string | null; reason: string; correlationId: string | null }> | null;
 }
 
 export interface DriveResult {
@@ -495,7 +497,8 @@ export async function driveMonth(month: Month, urls: MonthEndpoints, options: Dr
             const at = new Date(Date.parse(s.milestones.find((m) => m.kind === item.kind)!.at)).toISOString();
             const body: Record<string, unknown> = { type: TMS_TYPE[item.kind!], dateTime: at, description: `${item.kind} ${s.shipmentId}` };
             // With freight running, the delivery is reported on the load the carrier executed (rated at dispatch).
-            const onExecuted = urls.freight && urls.billing && item.kind !== "SHIPPED";
+            // (the planned SO-<order> load keeps the delays and re-routes; it is never dispatched itself).
+            const onExecuted = urls.freight && urls.billing;
             const target = onExecuted ? `${urls.tms}/api/v1/loads/${encodeURIComponent(s.shipmentId)}/milestones` : load;
             const stop = onExecuted ? `${s.shipmentId}-S2` : `SO-${so}-S2`;
             // With the billing tabs a POD is the delivery as signed for: a DELIVERY with the signature.
@@ -590,6 +593,7 @@ export async function readFinalState(urls: MonthEndpoints, queues: QueuedExcepti
   const milestones = (await call(`${urls.tms}/api/v1/milestones`, "GET")) as { count: number };
   const portal = (await call(`${urls.portal}/api/v1/alerts`, "GET")) as { items: FinalState["portalAlerts"] };
   const finance = urls.finance ? ((await call(`${urls.finance}/_sim/state`, "GET")) as Record<string, unknown>) : null;
+  const parked = urls.editorUrl ? ((await call(`${urls.editorUrl}/lsync/dead-letters?state=parked&limit=1000`, "GET")) as { deadLetters: FinalState["deadLetters"] }).deadLetters : null;
   return {
     erpOrders: (erp.salesOrders ?? []).map((so) => ({
       salesOrder: String(so.SalesOrder),
@@ -605,5 +609,6 @@ export async function readFinalState(urls: MonthEndpoints, queues: QueuedExcepti
     portalAlerts: portal.items.map((a) => ({ ...(a.alertId ? { alertId: a.alertId } : {}), orderId: a.orderId, type: a.type })),
     queues: [...queues],
     finance,
+    deadLetters: parked,
   };
 }

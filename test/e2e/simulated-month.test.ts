@@ -86,6 +86,11 @@ describe("simulated month (issue #6), end to end", { timeout: 900_000 }, () => {
     return c;
   };
 
+  it("leaves nothing parked in the dead letters", () => {
+    const parked = check("Product: nothing parked in the dead letters");
+    assert.equal(parked.mismatches, 0, parked.examples.join("; "));
+  });
+
   it("posts nothing twice in finance", () => {
     const dup = check("Finance: no accrual, invoice-ready or AP invoice posted twice");
     assert.ok(dup.checked > 0, "finance documents were read back");
