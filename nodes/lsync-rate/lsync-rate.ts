@@ -8,6 +8,7 @@ import {
   DEFAULT_RATING_OPTIONS,
   executedCharges,
   ledgerKeysOfInvoice,
+  ledgerKeysOfRefs,
   ledgerKeysOfShipment,
   parseContracts,
   rateShipment,
@@ -161,12 +162,8 @@ export default function register(RED: NodeAPI): void {
 
     /** The ledger entry of the shipment an event names (LOAD or SHIPMENT ref, BOL, PRO); waits a while for another flow to rate it. */
     const ledgerEntryOf = async (event: ShipmentStatusEvent): Promise<AccrualRecord> => {
-      const scac = event.carrier?.scac ?? "";
-      const keys = [
-        ...event.shipmentRefs.filter((r) => r.type === "LOAD" || r.type === "SHIPMENT").map((r) => `SHIPMENT|${r.value}`),
-        ...event.shipmentRefs.filter((r) => r.type === "BOL").map((r) => `BOL|${r.value}`),
-        ...event.shipmentRefs.filter((r) => r.type === "PRO").map((r) => `PRO|${r.issuer?.value ?? scac}|${r.value}`),
-      ];
+      // The freight tab rates a load under its load id: a LOAD reference names the shipment too.
+      const keys = ledgerKeysOfRefs(event.shipmentRefs, event.carrier?.scac ?? "", ["LOAD", "SHIPMENT"]);
       const deadline = Date.now() + waitMs;
       for (;;) {
         for (const key of keys) {
@@ -187,6 +184,7 @@ export default function register(RED: NodeAPI): void {
         showStatus(`${record.shipmentId} at ${dwell.stopRef}: within free time`);
         return false;
       }
+      // Each key gets the charge on top of what it holds now; the last one written is the entry as it stands.
       let updated = withLaterCharge(record, found.charge);
       for (const key of record.keys ?? [`SHIPMENT|${record.shipmentId}`]) {
         await update(key, (current) => (updated = withLaterCharge(current ?? record, found.charge)));

@@ -189,15 +189,22 @@ export function ledgerKeysOfShipment(shipment: Shipment, scac: string): string[]
   return [...new Set(keys)];
 }
 
-/** Keys to look an invoice's accrual up by, most specific first: shipment id (or the shipper's ref), BOL, PRO. */
-export function ledgerKeysOfInvoice(invoice: InvoiceEvent): string[] {
-  const scac = invoice.carrier?.scac ?? invoice.issuer?.ids?.find((i) => i.scheme === "SCAC")?.value ?? "";
-  const refs = [...(invoice.shipmentRefs ?? []), ...invoice.lines.flatMap((l) => l.shipmentRefs ?? [])];
+/**
+ * Ledger keys for some references, most specific first: the types that name the shipment itself
+ * (`idTypes`, looked up as its id), then BOL, then PRO (with the carrier: PROs are unique per SCAC only).
+ */
+export function ledgerKeysOfRefs(refs: readonly Reference[], scac: string, idTypes: readonly string[]): string[] {
   const keys: string[] = [];
-  for (const type of ["SHIPMENT", "SHIPPER_REF", "BOL", "PRO"]) {
+  for (const type of [...idTypes, "BOL", "PRO"]) {
     for (const r of refs.filter((x) => x.type === type)) {
       keys.push(type === "PRO" ? `PRO|${r.issuer?.value ?? scac}|${r.value}` : type === "BOL" ? `BOL|${r.value}` : `SHIPMENT|${r.value}`);
     }
   }
   return [...new Set(keys)];
+}
+
+/** Keys to look an invoice's accrual up by, most specific first: shipment id (or the shipper's ref), BOL, PRO. */
+export function ledgerKeysOfInvoice(invoice: InvoiceEvent): string[] {
+  const scac = invoice.carrier?.scac ?? invoice.issuer?.ids?.find((i) => i.scheme === "SCAC")?.value ?? "";
+  return ledgerKeysOfRefs([...(invoice.shipmentRefs ?? []), ...invoice.lines.flatMap((l) => l.shipmentRefs ?? [])], scac, ["SHIPMENT", "SHIPPER_REF"]);
 }
