@@ -59,7 +59,7 @@ export interface QueuedException {
   orderRef: string | null;
 }
 
-/** What the driver sent, with the wall-clock time it was sent (for before/after comparisons). */
+/** What the driver sent, with the wall-clock time its request left (for before/after comparisons). */
 export interface SentEvent {
   orderId: string;
   shipmentId: string;
@@ -365,8 +365,10 @@ export async function driveMonth(month: Month, urls: MonthEndpoints, options: Dr
       BillOfLading: urls.freight ? item.shipment!.shipmentId : `SO-${so}`,
       to_DeliveryDocumentItem: { results: item.shipment!.lines.map((l) => ({ ReferenceSDDocument: so, ReferenceSDDocumentItem: String(l.lineNo), ActualDeliveryQuantity: String(l.quantity) })) },
     })) as { d: { DeliveryDocument: string } };
+    // Noted as the request leaves: the product may act on the trigger before its reply reaches the driver.
+    const sentAt = Date.now();
     await call(`${urls.erp}${DLV}/PostGoodsIssue?DeliveryDocument='${reply.d.DeliveryDocument}'`, "POST", {});
-    goodsIssued.push({ orderId: item.order.orderId, shipmentId: item.shipment!.shipmentId, delivery: reply.d.DeliveryDocument, sentAt: Date.now() });
+    goodsIssued.push({ orderId: item.order.orderId, shipmentId: item.shipment!.shipmentId, delivery: reply.d.DeliveryDocument, sentAt });
   };
   const freightSent = { loads: 0, invoices: 0 };
   if (urls.freight) await call(`${urls.freight.carrier}/_sim/webhooks`, "POST", { url: urls.freight.webhookUrl, secret: urls.freight.secret, events: ["invoice"] });
@@ -492,6 +494,8 @@ export async function driveMonth(month: Month, urls: MonthEndpoints, options: Dr
           const so = salesOrderOf.get(item.order.orderId)!;
           const load = `${urls.tms}/api/v1/loads/${encodeURIComponent(`SO-${so}`)}/milestones`;
           const simAt = new Date(item.at).toISOString();
+          // Set as the item's own request leaves (see issue above).
+          let sentAt = 0;
           if (item.what === "MILESTONE") {
             const s = item.shipment!;
             const at = new Date(Date.parse(s.milestones.find((m) => m.kind === item.kind)!.at)).toISOString();
@@ -509,15 +513,18 @@ export async function driveMonth(month: Month, urls: MonthEndpoints, options: Dr
             if (onExecuted && item.kind === "DELIVERED" && !item.resent) {
               await call(target, "POST", { type: "ARRIVAL_AT_STOP", stopId: stop, dateTime: new Date(Date.parse(at) - dwellMs(s)).toISOString(), description: `arrived ${s.shipmentId}` });
             }
+            sentAt = Date.now();
             await call(target, "POST", body);
           } else if (item.what === "DELAY") {
             const newEta = item.shipment!.milestones.find((m) => m.kind === "DELIVERED")!.at;
+            sentAt = Date.now();
             await call(load, "POST", { type: "DELAYED", dateTime: simAt, description: `Delay of ${item.shipment!.shipmentId}`, newEta });
           } else {
             const site = SITES.find((s) => s.site === item.order.site)!;
+            sentAt = Date.now();
             await call(load, "POST", { type: "REROUTED", dateTime: simAt, newDestination: { city: `Zone ${item.shipment!.zone}`, postalCode: "00000", country: site.countryCode } });
           }
-          sent.push({ orderId: item.order.orderId, shipmentId: item.shipment!.shipmentId, kind: item.what === "MILESTONE" ? item.kind! : item.what, simAt, sentAt: Date.now(), resent: item.resent === true });
+          sent.push({ orderId: item.order.orderId, shipmentId: item.shipment!.shipmentId, kind: item.what === "MILESTONE" ? item.kind! : item.what, simAt, sentAt, resent: item.resent === true });
         },
       );
       timings.playMs += Date.now() - t;
