@@ -74,6 +74,29 @@ describe("WMS: short pick", () => {
     const refused = await rpc("stock.move", "write", [[move!.id], { quantity: 1 }]);
     assert.match(refused.body.error?.data.message ?? "", /cannot modify a done move/);
   });
+
+  it("each warehouse has its own operation types; a confirmation names the site of its picking's warehouse", async () => {
+    const validated = async (typeId: number, origin: string) => {
+      const id = (await rpc("stock.picking", "create", [{ picking_type_id: typeId, origin, move_ids: [[0, 0, { product_id: 2, product_uom_qty: 3 }]] }])).body.result as number;
+      await rpc("stock.picking", "action_confirm", [[id]]);
+      await rpc("stock.picking", "button_validate", [[id]]);
+      const [p] = (await rpc("stock.picking", "read", [[id], ["name", "picking_type_id", "location_id"]])).body.result as Array<{ name: string; picking_type_id: [number, string]; location_id: [number, string] }>;
+      return p!;
+    };
+    const dc1 = await validated(1, "2000001");
+    const dc3 = await validated(7, "2000003");
+    const dc2pack = await validated(5, "2000002");
+    assert.deepEqual([dc1.picking_type_id[1], dc1.location_id[1]], ["DC1: Pick", "WH/Stock"]);
+    assert.deepEqual([dc3.picking_type_id[1], dc3.location_id[1]], ["DC3: Pick", "DC3/Stock"]);
+    assert.match(dc3.name, /^DC3\/PICK\/\d{5}$/);
+    assert.equal(dc2pack.picking_type_id[1], "DC2: Pack");
+    const feed = await call<{ confirmations: Array<{ origin: string; type: string; warehouse: string }> }>(`${sim.url}/api/confirmations?after=0`);
+    const of = (origin: string) => feed.body.confirmations.find((c) => c.origin === origin);
+    assert.deepEqual([of("2000001")?.warehouse, of("2000003")?.warehouse, of("2000002")?.warehouse], ["DC1", "DC3", "DC2"]);
+    assert.deepEqual([of("2000003")?.type, of("2000002")?.type], ["pick", "pack"]);
+    const unknown = await rpc("stock.picking", "create", [{ picking_type_id: 10, origin: "x" }]);
+    assert.match(unknown.body.error?.data.message ?? "", /picking_type_id 10 does not exist/);
+  });
 });
 
 describe("TMS: planning requirements and the milestone feed", () => {
