@@ -331,6 +331,33 @@ describe("X12 945 -> Shipment", () => {
   });
 });
 
+describe("Order -> WMS fulfillment instruction (Odoo stock.picking)", () => {
+  const profile = findProfile("wms-fulfillment-instruction")!;
+  const instructionOf = async (order: unknown, bindings: Record<string, unknown>) => plain<{ picking_type_id: number; origin: string }>(await compileMapping(profileSource(profile), profile.input).map(order, { bindings }));
+  /** The sample SAP order, mapped, shipped from `plant` (or from no plant named). */
+  const orderAt = async (plant: string | null) => {
+    const [order] = await mapAll<Order>("sap-sales-order", fixture("sap-sales-order.json"));
+    for (const l of order!.lines) {
+      if (plant) l.shipFrom = { ids: [{ scheme: "ERP_PLANT", value: plant }] };
+      else delete l.shipFrom;
+    }
+    return order!;
+  };
+  const bindings = { pickingTypes: { "1010": 1, "1020": 4, "1710": 7 }, pickingTypeId: 1 };
+
+  it("sends the order to the warehouse of its plant: that warehouse's operation type", async () => {
+    assert.equal((await instructionOf(await orderAt("1710"), bindings)).picking_type_id, 7);
+    assert.equal((await instructionOf(await orderAt("1020"), bindings)).picking_type_id, 4);
+    assert.equal((await instructionOf(await orderAt("1010"), bindings)).picking_type_id, 1);
+  });
+
+  it("a plant not listed, or no plant, takes pickingTypeId; with neither binding, DC1's delivery order (3)", async () => {
+    assert.equal((await instructionOf(await orderAt("9999"), bindings)).picking_type_id, 1);
+    assert.equal((await instructionOf(await orderAt(null), bindings)).picking_type_id, 1);
+    assert.equal((await instructionOf(await orderAt("1710"), {})).picking_type_id, 3);
+  });
+});
+
 describe("WMS confirmation -> InventoryMovement[] (PICK per line)", () => {
   const site = { bindings: { site: "DC1" } };
   /** What the downstream operations make of a movement: their own outbound profiles. */
@@ -342,7 +369,7 @@ describe("WMS confirmation -> InventoryMovement[] (PICK per line)", () => {
 
   it("a full pick of two lines: one PICK per line on the order's TMS load SO-<origin>, keyed by confirmation id and line", async () => {
     const conf = fixture("wms-confirmation.json") as { id: number; origin: string; confirmedAt: string; lines: Array<{ sku: string; gtin: string; lot: string; quantity: number }> };
-    const moves = await mapAll<InventoryMovement>("wms-confirmation", conf, site);
+    const moves = await mapAll<InventoryMovement>("wms-confirmation", conf);
     assert.equal(moves.length, conf.lines.length);
     assert.deepEqual(moves.map((m) => m.idempotencyKey), conf.lines.map((_, i) => `WMS|PICK|${conf.id}|${i + 1}`));
     for (const [i, m] of moves.entries()) {
@@ -354,7 +381,7 @@ describe("WMS confirmation -> InventoryMovement[] (PICK per line)", () => {
       assert.deepEqual(m.site.ids, [{ scheme: "WMS_SITE", value: "DC1" }]);
     }
     // The same confirmation polled again gives the same keys (a duplicate for the dedupe node).
-    assertKeysDeterministic(moves, await mapAll<InventoryMovement>("wms-confirmation", structuredClone(conf), site));
+    assertKeysDeterministic(moves, await mapAll<InventoryMovement>("wms-confirmation", structuredClone(conf)));
 
     // What the TMS and ERP operations read from it: an execution event on the load, a 311 to staging.
     const tms = await outbound("tms-load-execution-event", moves[0]);
@@ -366,6 +393,17 @@ describe("WMS confirmation -> InventoryMovement[] (PICK per line)", () => {
     );
   });
 
+  it("the site is the confirmation's warehouse; the site binding names it only for a WMS whose confirmations do not", async () => {
+    const conf = fixture("wms-confirmation.json") as Record<string, unknown>;
+    const siteOf = async (payload: unknown, context: Partial<MapContext> = {}) => (await mapAll<InventoryMovement>("wms-confirmation", payload, context)).map((m) => m.site.ids[0]?.value);
+    assert.deepEqual(await siteOf({ ...conf, warehouse: "DC3" }, site), ["DC3", "DC3"], "the warehouse wins over the binding");
+    assert.deepEqual(await siteOf({ ...conf, warehouse: undefined }, site), ["DC1", "DC1"]);
+    // DC3's pick is posted at DC3's plant.
+    const [move] = await mapAll<InventoryMovement>("wms-confirmation", { ...conf, warehouse: "DC3" });
+    const erp = await outbound("erp-goods-movement-item", move, { sitePlants: { DC1: { plant: "1010", storageLocation: "0001", stagingLocation: "0002" }, DC3: { plant: "1710", storageLocation: "0001", stagingLocation: "0002" } } });
+    assert.deepEqual([erp?.Plant, erp?.IssuingOrReceivingStorageLoc], ["1710", "0002"]);
+  });
+
   it("a short line maps what was picked, a line with nothing picked yields no movement", async () => {
     const conf = fixture("wms-confirmation.json") as { lines: Array<{ quantity: number }> };
     conf.lines[0]!.quantity = 7;
@@ -374,7 +412,7 @@ describe("WMS confirmation -> InventoryMovement[] (PICK per line)", () => {
     assert.deepEqual(moves.map((m) => [m.idempotencyKey, m.quantity?.value]), [["WMS|PICK|41|1", "7"]]);
   });
 
-  it("bad input is refused naming the field: no origin, no lines, no sku, a ship confirmation, no site binding", async () => {
+  it("bad input is refused naming the field: no origin, no lines, no sku, a ship confirmation, no warehouse nor site binding", async () => {
     const conf = fixture("wms-confirmation.json") as Record<string, unknown> & { lines: Array<Record<string, unknown>> };
     const refused = (payload: unknown, pattern: RegExp, context: Partial<MapContext> = site) =>
       assert.rejects(mapAll("wms-confirmation", payload, context), (e: unknown) => e instanceof InputError && pattern.test(e.message), String(pattern));
@@ -383,7 +421,7 @@ describe("WMS confirmation -> InventoryMovement[] (PICK per line)", () => {
     await refused({ ...conf, lines: [{ ...conf.lines[0], sku: undefined }] }, /confirmation 41 line 1: sku is missing/);
     await refused({ ...conf, type: "ship" }, /type ship names no SSCC/);
     await refused({ ...conf, lines: conf.lines.map((l) => ({ ...l, quantity: 0 })) }, /no line picked anything/);
-    await refused(conf, /site binding/, {});
+    await refused({ ...conf, warehouse: undefined }, /confirmation 41: no warehouse, and no site binding/, {});
     // A GTIN with a wrong check digit reaches the schema, which names it.
     await assert.rejects(mapAll("wms-confirmation", { ...conf, lines: [{ ...conf.lines[0], gtin: "04012345123457" }] }, site), /gtin/);
   });
