@@ -13,6 +13,8 @@ export interface PollInDef extends NodeDef {
   pageSize: number | string;
   startAt: "now" | "beginning";
   maxInFlight: number | string;
+  /** Sites to take items of (comma-separated, may be `${ENV}`), for a source serving several; empty = all. */
+  sites?: string;
 }
 
 interface EndpointLike extends Node {
@@ -20,6 +22,15 @@ interface EndpointLike extends Node {
 }
 
 /** A number within [min, max] from a config value (which may be `${ENV}`), else the fallback. */
+/** The site codes of a "DC1, DC3" setting (which may be `${ENV}`); empty = no limit. */
+export function siteSet(value: string | undefined): Set<string> {
+  return new Set(
+    configValue(value)
+      .split(/[\s,]+/)
+      .filter((s) => s !== ""),
+  );
+}
+
 export function numberIn(value: unknown, min: number, max: number, fallback: number): number {
   const n = Number(typeof value === "string" ? configValue(value) : value);
   return Number.isFinite(n) && n >= min && n <= max ? n : fallback;
@@ -47,6 +58,8 @@ export default function register(RED: NodeAPI): void {
       return;
     }
     const setStatus = throttledStatus(this);
+    const sites = siteSet(def.sites);
+    if (sites.size > 0 && !definition.siteOf) this.warn(`poll in: ${definition.title} names no sites; the sites setting (${[...sites].join(", ")}) is ignored`);
     const intake = new PollingIntake({
       client: endpoint.client,
       store: storeNode.store,
@@ -56,6 +69,7 @@ export default function register(RED: NodeAPI): void {
       pageSize: numberIn(def.pageSize, 1, 1000, 100),
       startAt: def.startAt === "beginning" ? "beginning" : "now",
       maxInFlight: numberIn(def.maxInFlight, 1, 100_000, 1000),
+      sites,
       emit: (item, resumed) => {
         this.send({
           _msgid: RED.util.generateId(),

@@ -14,6 +14,11 @@ export interface PollingIntakeOptions {
   pageSize: number;
   /** Where a first poll starts (no stored cursor yet). */
   startAt: "now" | "beginning";
+  /**
+   * Only items of these sites are taken in (for a source that names sites, see PollSource.siteOf);
+   * empty or absent = every item.
+   */
+  sites?: ReadonlySet<string>;
   /** Items handed to the flow and not yet settled before polling pauses. */
   maxInFlight: number;
   /** Hands a stored item to the flow (its payload parsed back from the inbox). */
@@ -132,7 +137,7 @@ export class PollingIntake {
       }));
       for (const f of fresh) if (src.compareCursors(f.cursor, cursor) > 0) cursor = f.cursor;
       // Items and cursor in one transaction: the flow sees only what is stored for good.
-      const wanted = fresh.filter((_f, i) => src.accept?.(page[i]) ?? true);
+      const wanted = fresh.filter((_f, i) => (src.accept?.(page[i]) ?? true) && this.ofWantedSite(page[i]));
       const taken = await store.takeInPolled(
         source,
         wanted.map((f) => ({ source, key: f.key, topic: src.topic, payload: f.payload })),
@@ -159,6 +164,14 @@ export class PollingIntake {
     this.state.health = "ok";
     this.state.lastError = null;
     this.state.lastPollAt = now;
+  }
+
+  /** True when the item's site is one the intake is limited to (or it is limited to none). */
+  private ofWantedSite(item: unknown): boolean {
+    const { sites, definition } = this.options;
+    if (!sites || sites.size === 0 || !definition.siteOf) return true;
+    const site = definition.siteOf(item);
+    return site !== undefined && sites.has(site);
   }
 
   private release(id: number): void {

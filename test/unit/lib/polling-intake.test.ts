@@ -9,6 +9,8 @@ import { describe, it } from "node:test";
 import { PollingIntake } from "../../../nodes/lib/intake/polling-intake";
 import type { PollSource } from "../../../nodes/lib/intake/poll-sources";
 import { compareNumbers } from "../../../nodes/lib/intake/poll-sources/types";
+import { wmsConfirmations, wmsPickConfirmations } from "../../../nodes/lib/intake/poll-sources/wms-confirmations";
+import { siteSet } from "../../../nodes/lsync-poll-in/lsync-poll-in";
 import { SqliteStore } from "../../../nodes/lib/store";
 
 interface Row {
@@ -95,5 +97,65 @@ describe("polling intake, inclusive changed-since source", () => {
       await intake.stop();
       await store.close();
     }
+  });
+});
+
+describe("polling intake limited to some sites (one WMS serving several warehouses)", () => {
+  interface Confirmation {
+    id: number;
+    type: "pick" | "pack";
+    warehouse: string;
+  }
+  const confirmations: Confirmation[] = [
+    { id: 1, type: "pick", warehouse: "DC1" },
+    { id: 2, type: "pick", warehouse: "DC3" },
+    { id: 3, type: "pack", warehouse: "DC3" },
+    { id: 4, type: "pick", warehouse: "DC2" },
+    { id: 5, type: "pick", warehouse: "DC3" },
+  ];
+  const client = {
+    call: async (_method: string, path: string) => {
+      const q = new URL(path, "http://x").searchParams;
+      const after = Number(q.get("after"));
+      const type = q.get("type");
+      const page = confirmations.filter((c) => c.id > after && (type === null || c.type === type)).slice(0, Number(q.get("limit")));
+      return { ok: true as const, status: 200, data: { confirmations: page } };
+    },
+  };
+  async function takeIn(definition: PollSource, sites?: Set<string>): Promise<{ taken: number[]; cursor: string | null }> {
+    const store = new SqliteStore({ path: ":memory:" });
+    const taken: number[] = [];
+    const intake = new PollingIntake({ client: client as never, store, source: "poll-sites", definition, intervalMs: 3_600_000, pageSize: 2, startAt: "beginning", maxInFlight: 1000, sites, emit: (item) => taken.push((JSON.parse(item.payload) as Confirmation).id) });
+    try {
+      await intake.pollNow();
+      return { taken, cursor: await store.pollCursor("poll-sites") };
+    } finally {
+      await intake.stop();
+      await store.close();
+    }
+  }
+
+  it("takes in only the pick confirmations of the listed sites; the others move the cursor on", async () => {
+    const { taken, cursor } = await takeIn(wmsPickConfirmations, new Set(["DC3"]));
+    assert.deepEqual(taken, [2, 5]);
+    assert.equal(cursor, "5", "the cursor is past everything read, taken in or not");
+    assert.deepEqual((await takeIn(wmsPickConfirmations, new Set(["DC1", "DC2"]))).taken, [1, 4]);
+  });
+
+  it("no sites (or an empty setting) takes every site's", async () => {
+    assert.deepEqual((await takeIn(wmsPickConfirmations)).taken, [1, 2, 4, 5]);
+    assert.deepEqual((await takeIn(wmsPickConfirmations, siteSet(""))).taken, [1, 2, 4, 5]);
+  });
+
+  it("a source that names no sites ignores the setting", async () => {
+    const { siteOf: _siteOf, ...siteless } = wmsConfirmations;
+    assert.deepEqual((await takeIn(siteless, new Set(["DC3"]))).taken, [1, 2, 3, 4, 5]);
+  });
+
+  it("the node's setting reads comma- or space-separated codes; an unset ${ENV} is empty", () => {
+    assert.deepEqual([...siteSet("DC1, DC3")], ["DC1", "DC3"]);
+    assert.deepEqual([...siteSet(" DC2 DC3,")], ["DC2", "DC3"]);
+    assert.equal(siteSet("${LSYNC_WMS_PICK_SITES}").size, 0);
+    assert.equal(siteSet(undefined).size, 0);
   });
 });

@@ -3,7 +3,7 @@ import { erpReleasedSalesOrders } from "./erp-released-sales-orders";
 import { tmsActualShipments } from "./tms-actual-shipments";
 import { tmsDeliveryMilestones, tmsExceptionMilestones, tmsMilestones } from "./tms-milestones";
 import type { PollSource } from "./types";
-import { wmsConfirmations, wmsShortPicks } from "./wms-confirmations";
+import { wmsConfirmations, wmsPickConfirmations, wmsShortPicks } from "./wms-confirmations";
 
 export type { PollSource } from "./types";
 
@@ -11,6 +11,7 @@ export type { PollSource } from "./types";
 export const POLL_SOURCES: PollSource[] = [
   erpReleasedSalesOrders,
   wmsConfirmations,
+  wmsPickConfirmations,
   wmsShortPicks,
   tmsMilestones,
   tmsExceptionMilestones,

@@ -30,6 +30,11 @@ export interface PollSource {
    * the others still move the cursor on. Absent = every item.
    */
   accept?(item: unknown): boolean;
+  /**
+   * The site an item belongs to (a WMS warehouse), for sources that serve several: a poll-in limited
+   * to some sites takes in only theirs, and the others only move the cursor on. Absent = no sites.
+   */
+  siteOf?(item: unknown): string | undefined;
   /** The stored payload (what the flow's canonical map reads). */
   payloadOf(item: unknown): unknown;
 }

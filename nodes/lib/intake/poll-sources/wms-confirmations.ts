@@ -2,7 +2,8 @@ import { compareNumbers, field, type PollSource } from "./types";
 
 /**
  * WMS pick/pack/ship confirmations (`GET /api/confirmations?after=<id>&limit=`), oldest first.
- * The cursor is the last confirmation id taken in; the key is the confirmation id.
+ * The cursor is the last confirmation id taken in; the key is the confirmation id; each names the
+ * site of its warehouse.
  */
 export const wmsConfirmations: PollSource = {
   id: "wms-confirmations",
@@ -22,6 +23,25 @@ export const wmsConfirmations: PollSource = {
   compareCursors: compareNumbers,
   keyOf: (item) => `CONF|${String(field(item, "id", "WMS confirmations"))}`,
   payloadOf: (item) => item,
+  // The site of the picking's warehouse: one WMS serves several sites.
+  siteOf: (item) => {
+    const site = (item as { warehouse?: unknown } | null)?.warehouse;
+    return typeof site === "string" && site !== "" ? site : undefined;
+  },
+};
+
+/**
+ * Pick confirmations only (`type=pick`), each naming its warehouse's site: what the warehouse-to-
+ * transport handoff takes from sites that report their picks through the WMS. Pack and ship
+ * confirmations name no SSCC; the scanners report those.
+ */
+export const wmsPickConfirmations: PollSource = {
+  ...wmsConfirmations,
+  id: "wms-pick-confirmations",
+  title: "WMS pick confirmations",
+  topic: "wms/pick-confirmation",
+  pagePath: (cursor, pageSize) => `/api/confirmations?type=pick&after=${encodeURIComponent(cursor)}&limit=${pageSize}`,
+  accept: (item) => (item as { type?: unknown } | null)?.type === "pick",
 };
 
 /** The confirmations with a line picked short of what was ordered: what exception management takes. */
