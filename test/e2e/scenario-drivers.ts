@@ -26,14 +26,17 @@ export interface SalesOrderView {
   YY1_ExposureCurrency_SDH: string;
 }
 
-/** Enters a sales order in the ERP (blocked for delivery unless `released`) and returns its number. */
-export async function enterOrder(erp: string, soldTo: string, lines: Array<[string, number]>, released = false): Promise<string> {
+/**
+ * Enters a sales order in the ERP (blocked for delivery unless `released`), shipped from `plant`
+ * (the ERP's default when absent), and returns its number.
+ */
+export async function enterOrder(erp: string, soldTo: string, lines: Array<[string, number]>, released = false, plant?: string): Promise<string> {
   const res = await send(`${erp}${SO_PATH}`, "POST", {
     SoldToParty: soldTo,
     PurchaseOrderByCustomer: `PO-${soldTo}`,
     RequestedDeliveryDate: "/Date(1796342400000)/",
     DeliveryBlockReason: released ? "" : "01",
-    to_Item: lines.map(([Material, qty]) => ({ Material, RequestedQuantity: String(qty) })),
+    to_Item: lines.map(([Material, qty]) => ({ Material, RequestedQuantity: String(qty), ...(plant ? { Plant: plant } : {}) })),
   });
   return ((await res.json()) as { d: { SalesOrder: string } }).d.SalesOrder;
 }
