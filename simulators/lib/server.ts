@@ -183,6 +183,11 @@ export abstract class HttpSimulator {
     });
     // Requests held by a "timeout" fault must not be cut by node's own request timeout.
     server.requestTimeout = 0;
+    // Node closes an idle keep-alive connection after 5 s, and a client may reuse it just then: when
+    // the process is busy (the simulators share it with the product in npm start), the close is
+    // handled after the client's next request arrived, which then fails with ECONNRESET (the
+    // 5,000-order month lost a carrier invoice post that way). 30 s makes that window rare.
+    server.keepAliveTimeout = 30_000;
     server.on("clientError", (_err, socket) => {
       if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
       else socket.destroy();
