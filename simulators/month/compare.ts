@@ -3,9 +3,10 @@
  * truth computed from the generated world alone (truth.ts). Returns the figures and a printable
  * report; a mismatch is anything the truth says should be otherwise, listed with its key.
  */
-import type { ExceptionKind, Month, Team } from "./model";
+import { siteInfo } from "../lib/catalog";
+import type { ExceptionKind, Month, Shipment, Team } from "./model";
 import { auditVerdict, computeTruth, teamsFor } from "./truth";
-import type { DriveResult } from "./drive";
+import type { DriveResult, FinalState } from "./drive";
 
 export interface Check {
   name: string;
@@ -106,6 +107,32 @@ export function compareMonth(month: Month, run: DriveResult): MonthFigures {
     expect(onePick, pickByOrigin.get(so) === 1, `${o.orderId}/${so}: ${pickByOrigin.get(so) ?? 0}`);
     expect(oneLoad, loadByRef.get(so) === 1, `${o.orderId}/${so}: ${loadByRef.get(so) ?? 0}`);
     expect(oneConf, confByOrigin.get(so) === 1, `${o.orderId}/${so}: ${confByOrigin.get(so) ?? 0}`);
+  }
+
+  // Picks confirmed in the WMS (every site of the month reports picks there): each posted to the
+  // ERP once, as a transfer from the site's storage location to staging at its plant, in the
+  // quantities the order's first shipment carries (what was picked; a short pick's rest ships later).
+  const pickPosted = checker.start("ERP: every WMS pick posted once, 311 to staging at the order's plant, as picked");
+  const originOfConf = new Map(final.wmsConfirmations.map((c) => [String(c.id), String(c.origin)]));
+  const postingsBySo = new Map<string, FinalState["erpPickPostings"]>();
+  for (const p of final.erpPickPostings) {
+    const so = originOfConf.get(p.key.split("|")[2]!) ?? "?";
+    postingsBySo.set(so, [...(postingsBySo.get(so) ?? []), p]);
+  }
+  const firstShipment = new Map<string, Shipment>();
+  for (const s of month.shipments) if (!firstShipment.has(s.orderId)) firstShipment.set(s.orderId, s);
+  for (const o of month.orders) {
+    const so = soOf(o.orderId);
+    const site = siteInfo(o.site);
+    const postings = postingsBySo.get(so) ?? [];
+    const picked = new Map<string, number>();
+    for (const l of firstShipment.get(o.orderId)?.lines ?? []) if (l.quantity > 0) picked.set(l.sku, (picked.get(l.sku) ?? 0) + l.quantity);
+    const posted = new Map<string, number>();
+    for (const p of postings) posted.set(p.material, (posted.get(p.material) ?? 0) + p.quantity);
+    const where = postings.every((p) => p.movementType === "311" && p.plant === site.plant && p.from === site.storageLocation && p.to === "0002");
+    const once = new Set(postings.map((p) => p.key)).size === postings.length;
+    const same = posted.size === picked.size && [...picked].every(([sku, q]) => posted.get(sku) === q);
+    expect(pickPosted, where && once && same, `${o.orderId}/${so} at ${site.plant}: picked ${JSON.stringify([...picked])}, posted ${JSON.stringify(postings.map((p) => [p.key, p.movementType, p.material, p.quantity, `${p.plant}/${p.from}->${p.to}`]))}`);
   }
 
   // Exceptions: the ERP order marked, one customer alert of the right kind, nothing for the others.

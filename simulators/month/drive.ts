@@ -9,7 +9,7 @@
  * Plain functions; the product is reached only over HTTP and MQTT on the URLs given.
  */
 import mqtt from "mqtt";
-import { SITES } from "../lib/catalog";
+import { SITES, siteInfo } from "../lib/catalog";
 import { withCheckDigit } from "../lib/gs1";
 import { contractFor } from "./truth";
 import type { CarrierInvoice, ChargeType, Customer, Month, Order, Shipment } from "./model";
@@ -79,6 +79,8 @@ export interface FinalState {
   portalAlerts: Array<{ alertId?: string; orderId: string; type: string }>;
   queues: QueuedException[];
   finance: Record<string, unknown> | null;
+  /** The ERP's material document items of WMS picks (item text WMS|PICK|<confirmation>|<line>). */
+  erpPickPostings: Array<{ key: string; movementType: string; material: string; plant: string; from: string; to: string; quantity: number }>;
   /** What the product parked (GET /lsync/dead-letters), when its admin API can be read. */
   deadLetters: Array<{ nodeName: string | null; reason: string; correlationId: string | null }> | null;
 }
@@ -95,10 +97,22 @@ export interface DriveResult {
   goodsIssued: Array<{ orderId: string; shipmentId: string; delivery: string; sentAt: number }>;
 }
 
-/** The product's environment for a month run: its polled intakes ask every second (shipped default 5 s). */
+/**
+ * The product's environment for a month run: its polled intakes ask every second (shipped default
+ * 5 s), and every site reports its picks in the WMS (the month's pickers validate them there; no RF
+ * pick scans), so the handoff takes all three sites' pick confirmations from the WMS API.
+ */
 export function monthProductEnv(webhookSecret: string): Record<string, string> {
-  return { LSYNC_POLL_SECONDS: "1", CARRIER_WEBHOOK_SECRET: webhookSecret };
+  return { LSYNC_POLL_SECONDS: "1", CARRIER_WEBHOOK_SECRET: webhookSecret, LSYNC_WMS_PICK_SITES: SITES.map((s) => s.site).join(",") };
 }
+
+/**
+ * The staging location at every plant (the handoff's sitePlants binding): a pick moves stock there
+ * from the site's storage location, and the shipping clerk issues it from there. The part of a
+ * short-picked line shipped later was never picked in the WMS (the month plays no second picking),
+ * so it leaves from storage.
+ */
+const STAGING_LOCATION = "0002";
 
 /**
  * The endpoints of a product started as test/helpers/product.ts does; freight is driven when the
@@ -357,17 +371,40 @@ export async function driveMonth(month: Month, urls: MonthEndpoints, options: Dr
   const plays = playList(month, Boolean(urls.freight), urls.billing === true);
   const goodsIssued: Array<{ orderId: string; shipmentId: string; delivery: string; sentAt: number }> = [];
   const DLV = "/sap/opu/odata/sap/API_OUTBOUND_DELIVERY_SRV";
+  // An order's first shipment carries what its WMS picking picked (in the month's shipment order).
+  const firstShipmentOf = new Map<string, string>();
+  for (const s of month.shipments) if (!firstShipmentOf.has(s.orderId)) firstShipmentOf.set(s.orderId, s.shipmentId);
   /** The shipping clerk: an outbound delivery of the shipment's lines on the order's load, then its goods issue. */
   const issue = async (item: PlayItem) => {
     const so = salesOrderOf.get(item.order.orderId)!;
+    const picked = firstShipmentOf.get(item.order.orderId) === item.shipment!.shipmentId;
     const reply = (await call(`${urls.erp}${DLV}/A_OutbDeliveryHeader`, "POST", {
       // The bill of lading names the load the goods travel on: the one the carrier executes, when freight runs.
       BillOfLading: urls.freight ? item.shipment!.shipmentId : `SO-${so}`,
-      to_DeliveryDocumentItem: { results: item.shipment!.lines.map((l) => ({ ReferenceSDDocument: so, ReferenceSDDocumentItem: String(l.lineNo), ActualDeliveryQuantity: String(l.quantity) })) },
+      to_DeliveryDocumentItem: {
+        results: item.shipment!.lines.map((l) => ({ ReferenceSDDocument: so, ReferenceSDDocumentItem: String(l.lineNo), ActualDeliveryQuantity: String(l.quantity), StorageLocation: picked ? STAGING_LOCATION : siteInfo(item.order.site).storageLocation })),
+      },
     })) as { d: { DeliveryDocument: string } };
-    // Noted as the request leaves: the product may act on the trigger before its reply reaches the driver.
-    const sentAt = Date.now();
-    await call(`${urls.erp}${DLV}/PostGoodsIssue?DeliveryDocument='${reply.d.DeliveryDocument}'`, "POST", {});
+    // The goods are issued once the pick is staged: the handoff posts the pick to the ERP a poll
+    // after the WMS confirmed it, so stock missing at staging is waited out, within the step's time.
+    let sentAt = 0;
+    await until(
+      async () => {
+        // Noted as the request leaves: the product may act on the trigger before its reply reaches the driver.
+        sentAt = Date.now();
+        try {
+          await call(`${urls.erp}${DLV}/PostGoodsIssue?DeliveryDocument='${reply.d.DeliveryDocument}'`, "POST", {});
+          return null;
+        } catch (err) {
+          // Not staged yet: no batch with stock at staging (M7/018), or too little (M7/021).
+          if (picked && /M7\/0(18|21)/.test((err as Error).message)) return (err as Error).message;
+          throw err;
+        }
+      },
+      (deficit) => deficit === null,
+      stepTimeoutMs,
+      `the goods issue of ${item.shipment!.shipmentId} from staging (its pick in the ERP)`,
+    );
     goodsIssued.push({ orderId: item.order.orderId, shipmentId: item.shipment!.shipmentId, delivery: reply.d.DeliveryDocument, sentAt });
   };
   const freightSent = { loads: 0, invoices: 0 };
@@ -593,7 +630,7 @@ async function quiet(urls: MonthEndpoints): Promise<boolean> {
 }
 
 export async function readFinalState(urls: MonthEndpoints, queues: QueuedException[]): Promise<FinalState> {
-  const erp = (await call(`${urls.erp}/_sim/state`, "GET")) as { salesOrders?: Array<Record<string, unknown>> };
+  const erp = (await call(`${urls.erp}/_sim/state`, "GET")) as { salesOrders?: Array<Record<string, unknown>>; materialDocuments?: Array<{ to_MaterialDocumentItem: { results: Array<Record<string, string>> } }> };
   const wms = (await call(`${urls.wms}/_sim/state`, "GET")) as { pickings: FinalState["wmsPickings"] };
   const confirmations = (await call(`${urls.wms}/api/confirmations`, "GET")) as { confirmations: FinalState["wmsConfirmations"] };
   const tms = (await call(`${urls.tms}/api/v1/loads`, "GET")) as { loads: FinalState["tmsLoads"] };
@@ -616,6 +653,10 @@ export async function readFinalState(urls: MonthEndpoints, queues: QueuedExcepti
     portalAlerts: portal.items.map((a) => ({ ...(a.alertId ? { alertId: a.alertId } : {}), orderId: a.orderId, type: a.type })),
     queues: [...queues],
     finance,
+    erpPickPostings: (erp.materialDocuments ?? [])
+      .flatMap((d) => d.to_MaterialDocumentItem.results)
+      .filter((i) => String(i.MaterialDocumentItemText).startsWith("WMS|PICK|"))
+      .map((i) => ({ key: i.MaterialDocumentItemText!, movementType: i.GoodsMovementType!, material: i.Material!, plant: i.Plant!, from: i.StorageLocation!, to: i.IssuingOrReceivingStorageLoc ?? "", quantity: Number(i.QuantityInEntryUnit) })),
     deadLetters: parked,
   };
 }

@@ -86,6 +86,12 @@ describe("simulated month (issue #6), end to end", { timeout: 900_000 }, () => {
     return c;
   };
 
+  it("posts every pick confirmed in the WMS to the ERP once: a transfer to staging at the order's plant, as picked", () => {
+    const picks = check("ERP: every WMS pick posted once");
+    assert.equal(picks.checked, ORDERS);
+    assert.equal(picks.mismatches, 0, picks.examples.join("; "));
+  });
+
   it("leaves nothing parked in the dead letters", () => {
     const parked = check("Product: nothing parked in the dead letters");
     assert.equal(parked.mismatches, 0, parked.examples.join("; "));
