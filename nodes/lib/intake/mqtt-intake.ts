@@ -116,7 +116,15 @@ export class DurableMqttIntake {
         const payload = Buffer.isBuffer(packet.payload) ? packet.payload.toString("utf8") : String(packet.payload);
         const props = userProperties(packet);
         const item = { source: this.options.source, key: this.options.keyOf(topic, payload, props), topic, payload, props };
-        const [id] = await this.options.store.addToInbox([item]);
+        let id: number;
+        try {
+          [id] = (await this.options.store.addToInbox([item])) as [number];
+        } catch (err) {
+          // Not acknowledged (an error skips mqtt.js's PUBACK), but the next publishes must not wait
+          // behind it: without a callback mqtt.js would hand us nothing more.
+          callback(err as Error);
+          throw err;
+        }
         callback();
         this.takenIn++;
         this.inFlight.add(id);

@@ -1,0 +1,117 @@
+/**
+ * The durable MQTT intake against a real broker (aedes, in process): every PUBACK leaves only after
+ * its scan is committed in the store, in the order the publishes came; a scan the store refuses is
+ * not acknowledged and does not stop the intake (mqtt.js hands over the next publish only after the
+ * callback, and an error there skips its PUBACK: if an mqtt.js upgrade changes that, these fail).
+ */
+import assert from "node:assert/strict";
+import { createServer, type AddressInfo, type Server } from "node:net";
+import { after, before, describe, it } from "node:test";
+import mqtt from "mqtt";
+import { DurableMqttIntake } from "../../../nodes/lib/intake/mqtt-intake";
+import { SqliteStore, type NewInboxItem } from "../../../nodes/lib/store";
+
+let mqttUrl = "";
+let tcp: Server;
+let closeBroker: () => Promise<void>;
+/** Payloads the broker saw acknowledged by the intake's client, in order, with when. */
+const acked: Array<{ payload: string; at: bigint }> = [];
+
+before(async () => {
+  const { Aedes } = await import("aedes");
+  const broker = await Aedes.createBroker();
+  broker.on("ack", (packet, client) => {
+    if (client?.id.startsWith("intake-") && packet && "payload" in packet) acked.push({ payload: String(packet.payload), at: process.hrtime.bigint() });
+  });
+  tcp = createServer(broker.handle);
+  await new Promise<void>((resolve) => tcp.listen(0, "127.0.0.1", resolve));
+  mqttUrl = `mqtt://127.0.0.1:${(tcp.address() as AddressInfo).port}`;
+  closeBroker = () => new Promise<void>((resolve) => broker.close(() => tcp.close(() => resolve())));
+});
+after(() => closeBroker());
+
+/** A store that records when each scan's insert was committed, and refuses one payload. */
+class WatchedStore extends SqliteStore {
+  readonly committedAt = new Map<string, bigint>();
+  failPayload: string | null = null;
+
+  override async addToInbox(items: NewInboxItem[]): Promise<number[]> {
+    if (items.some((i) => i.payload === this.failPayload)) throw new Error("disk full (test)");
+    const ids = await super.addToInbox(items);
+    for (const i of items) this.committedAt.set(i.payload, process.hrtime.bigint());
+    return ids;
+  }
+}
+
+async function run(count: number, store: WatchedStore, clientId: string): Promise<{ emitted: string[]; errors: string[] }> {
+  const emitted: string[] = [];
+  const errors: string[] = [];
+  const intake = new DurableMqttIntake({
+    url: mqttUrl,
+    client: { clientId, protocolVersion: 4 },
+    topics: ["scan/#"],
+    store,
+    source: clientId,
+    maxInFlight: 1000,
+    keyOf: (_t, payload) => payload,
+    emit: (item) => emitted.push(item.payload),
+    onError: (err) => errors.push(err.message),
+    onSubscribed: () => undefined,
+  });
+  const subscribed = new Promise<void>((resolve) => {
+    const check = setInterval(() => {
+      if (intake.state().connection === "connected") {
+        clearInterval(check);
+        setTimeout(resolve, 100);
+      }
+    }, 20);
+  });
+  void intake.start();
+  await subscribed;
+  const publisher = await mqtt.connectAsync(mqttUrl, { protocolVersion: 4, clientId: `pub-${clientId}` });
+  try {
+    await Promise.all(Array.from({ length: count }, (_, i) => publisher.publishAsync(`scan/${i}`, `${clientId}-${i}`, { qos: 1 })));
+    const deadline = Date.now() + 10_000;
+    const expected = store.failPayload ? count - 1 : count;
+    while (emitted.length < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 200));
+  } finally {
+    await publisher.endAsync();
+    await intake.stop();
+  }
+  return { emitted, errors };
+}
+
+describe("durable MQTT intake: stored, then acknowledged", () => {
+  it("acknowledges each scan after its commit, in publish order", async () => {
+    const store = new WatchedStore({ path: ":memory:" });
+    try {
+      const { emitted } = await run(60, store, "intake-a");
+      const mine = acked.filter((a) => a.payload.startsWith("intake-a-"));
+      assert.equal(emitted.length, 60, "every scan taken in");
+      assert.equal(mine.length, 60, "every scan acknowledged");
+      for (const a of mine) {
+        const committed = store.committedAt.get(a.payload);
+        assert.ok(committed !== undefined && committed <= a.at, `${a.payload} acknowledged after its commit`);
+      }
+      assert.deepEqual(mine.map((a) => a.payload), emitted, "acknowledged in the order taken in");
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("a scan the store refuses is not acknowledged (the broker keeps it for the session) and does not hold up the others", async () => {
+    const store = new WatchedStore({ path: ":memory:" });
+    store.failPayload = "intake-b-3";
+    try {
+      const { emitted, errors } = await run(10, store, "intake-b");
+      const mine = acked.filter((a) => a.payload.startsWith("intake-b-")).map((a) => a.payload);
+      assert.ok(!mine.includes("intake-b-3"), "the refused scan is not acknowledged");
+      assert.ok(!emitted.includes("intake-b-3"), "nor handed to the flow");
+      assert.equal(mine.length, 9);
+      assert.deepEqual(errors, ["disk full (test)"]);
+    } finally {
+      await store.close();
+    }
+  });
+});
