@@ -154,8 +154,8 @@ async function main(): Promise<void> {
   // The scenario flows' polled intakes read their interval from ${LSYNC_POLL_SECONDS} (seconds).
   if (!process.env.LSYNC_POLL_SECONDS?.trim()) process.env.LSYNC_POLL_SECONDS = "5";
   // The sites that report picks in the WMS (the handoff polls their pick confirmations); the others
-  // report picks by RF scanner. Set but empty means every site.
-  if (process.env.LSYNC_WMS_PICK_SITES === undefined) process.env.LSYNC_WMS_PICK_SITES = "DC3";
+  // report picks by RF scanner. "*" means every site.
+  if (!process.env.LSYNC_WMS_PICK_SITES?.trim()) process.env.LSYNC_WMS_PICK_SITES = "DC3";
   let mqttUrl = process.env.MQTT_URL?.trim();
   if (!mqttUrl) {
     mqttUrl = await startEmbeddedBroker(Number(process.env.MQTT_PORT || 1883));

@@ -22,13 +22,12 @@ interface EndpointLike extends Node {
 }
 
 /** A number within [min, max] from a config value (which may be `${ENV}`), else the fallback. */
-/** The site codes of a "DC1, DC3" setting (which may be `${ENV}`); empty = no limit. */
+/** The site codes of a "DC1, DC3" setting (which may be `${ENV}`); empty or "*" = no limit. */
 export function siteSet(value: string | undefined): Set<string> {
-  return new Set(
-    configValue(value)
-      .split(/[\s,]+/)
-      .filter((s) => s !== ""),
-  );
+  const codes = configValue(value)
+    .split(/[\s,]+/)
+    .filter((s) => s !== "");
+  return new Set(codes.includes("*") ? [] : codes);
 }
 
 export function numberIn(value: unknown, min: number, max: number, fallback: number): number {

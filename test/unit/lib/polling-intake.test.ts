@@ -145,6 +145,7 @@ describe("polling intake limited to some sites (one WMS serving several warehous
   it("no sites (or an empty setting) takes every site's", async () => {
     assert.deepEqual((await takeIn(wmsPickConfirmations)).taken, [1, 2, 4, 5]);
     assert.deepEqual((await takeIn(wmsPickConfirmations, siteSet(""))).taken, [1, 2, 4, 5]);
+    assert.deepEqual((await takeIn(wmsPickConfirmations, siteSet("*"))).taken, [1, 2, 4, 5]);
   });
 
   it("a source that names no sites ignores the setting", async () => {
