@@ -7,8 +7,12 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { CATALOG } from "../../simulators/lib/catalog";
+import { CONTRACTS } from "../../simulators/month/generate";
+import { makeSscc } from "../../simulators/scanner-publisher";
 import { getJson, startProduct, waitFor, type RunningProduct } from "../helpers/product";
-import { enterOrder, loadsOf, pickingsOf, readOrder, received, releaseOrder, SO_PATH } from "./scenario-drivers";
+import { accrualsOf, deadLetters } from "./billing-drivers";
+import { confirmScans, enterOrder, loadsOf, pickingsOf, readOrder, received, releaseOrder, SO_PATH } from "./scenario-drivers";
 
 describe("order-to-ship, end to end", { timeout: 180_000 }, () => {
   let product: RunningProduct;
@@ -47,12 +51,16 @@ describe("order-to-ship, end to end", { timeout: 180_000 }, () => {
     const [load] = await waitFor(() => loadsOf(tms, express), (l) => l.length > 0 && l[0]!.status === "TENDERED", 60_000, `the TMS load of ${express}`);
     assert.equal(load!.loadId, `SO-${express}`);
     assert.equal(load!.serviceLevel, "EXPRESS", "customer 17100002 ships express");
-    assert.equal(load!.carrier?.scac, "ODFL");
+    assert.equal(load!.carrier?.scac, "DHLF", "DC1's contracted carrier");
     assert.deepEqual(
       { incoterms: load!.constraints?.incoterms, requestedDeliveryDate: load!.constraints?.requestedDeliveryDate, shipFromPlant: load!.constraints?.shipFromPlant, maxTransitDays: load!.constraints?.maxTransitDays },
       { incoterms: "FCA", requestedDeliveryDate: "2026-12-04", shipFromPlant: "1010", maxTransitDays: 5 },
     );
-    assert.deepEqual(load!.stops.map((s) => [s.type, s.location.city ?? s.location.customer]), [["PICKUP", "Hamburg"], ["DELIVERY", "17100002"]]);
+    assert.deepEqual(
+      load!.stops.map((s) => [s.type, s.location.city ?? s.location.customer, s.location.siteId ?? s.location.zone]),
+      [["PICKUP", "Hamburg", "DC1"], ["DELIVERY", "17100002", "Z2"]],
+      "the plant's dock with its WMS site; the customer with its rating zone",
+    );
     const [other] = await waitFor(() => loadsOf(tms, standard), (l) => l.length > 0, 60_000, `the TMS load of ${standard}`);
     assert.equal(other!.serviceLevel, "STANDARD");
   });
@@ -91,5 +99,36 @@ describe("order-to-ship, end to end", { timeout: 180_000 }, () => {
     assert.equal((await loadsOf(tms, express)).length, 1, "one load");
     const creates = (await received(tms)).filter((e) => e.method === "POST" && e.path === "/api/v1/loads");
     assert.equal(creates.length, 2, "one load planned per released order");
+  });
+
+  // Runs last: it ships the express order's load.
+  it("the load it plans can be rated once it ships: picked, packed, weighed and shipped by RF at DC1, it is accrued at its carrier's price for the customer's zone", async () => {
+    const { finance } = product.simulators as Record<"finance", string>;
+    const loadId = `SO-${express}`;
+    const [shirts, lamps] = ["SKU-10023", "SKU-10045"].map((sku) => CATALOG.find((c) => c.sku === sku)!) as [(typeof CATALOG)[number], (typeof CATALOG)[number]];
+    const sscc = makeSscc(4712);
+    const kg = 540;
+    await confirmScans(
+      product.mqttUrl,
+      [
+        { event: "pick", loadId, item: shirts, quantity: 4 },
+        { event: "pick", loadId, item: lamps, quantity: 2 },
+        { event: "pack", loadId, item: shirts, quantity: 4, sscc },
+        { event: "weight", loadId, sscc, grossWeightKg: kg },
+        { event: "ship", loadId, sscc },
+      ],
+      { site: "DC1", deviceId: "RF-301" },
+    );
+    const [accrual, ...more] = await waitFor(() => accrualsOf(finance, loadId), (a) => a.length > 0, 60_000, `the accrual of ${loadId}`);
+    assert.equal(more.length, 0, "accrued once");
+    // DHLF's contract (DC1), lane Z2 (customer 17100002): per started 100 kg over the minimum, plus fuel.
+    const contract = CONTRACTS.find((c) => c.scac === "DHLF")!;
+    const lane = contract.lanes.Z2!;
+    const linehaul = Math.max(lane.minimumMinor, Math.ceil(kg / 100) * lane.perHundredKgMinor);
+    const fuel = Math.round((linehaul * contract.fuelBasisPoints) / 10_000);
+    assert.deepEqual(accrual!.amount, { currency: "EUR", amountMinor: linehaul + fuel });
+    assert.equal(accrual!.externalId, `ACCRUAL|DHLF|${loadId}`);
+    const parked = (await deadLetters(product.editorUrl)).filter((d) => JSON.stringify(d).includes(loadId));
+    assert.deepEqual(parked, [], "nothing of the load parked on the way");
   });
 });

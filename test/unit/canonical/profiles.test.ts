@@ -358,6 +358,39 @@ describe("Order -> WMS fulfillment instruction (Odoo stock.picking)", () => {
   });
 });
 
+describe("Order -> TMS planning requirement: a load that can be rated once it ships", () => {
+  const profile = findProfile("tms-planning-requirement")!;
+  type Requirement = { load: { stops: Array<{ type: string; location: Record<string, string> }> }; tender?: { carrierScac: string } };
+  const requirementOf = async (order: unknown, bindings: Record<string, unknown>) => plain<Requirement>(await compileMapping(profileSource(profile), profile.input).map(order, { bindings }));
+  const sample = async (plant: string) => {
+    const [order] = await mapAll<Order>("sap-sales-order", fixture("sap-sales-order.json"));
+    for (const l of order!.lines) l.shipFrom = { ids: [{ scheme: "ERP_PLANT", value: plant }] };
+    return order!;
+  };
+  const bindings = {
+    carrierByPlant: { "1010": "DHLF", "1710": "ODFL" },
+    carrierScac: "FALLBACK",
+    zoneByCustomer: { "17100001": "Z4" },
+    plants: { "1010": { name: "DC1", siteId: "DC1" }, "1710": { name: "DC3", siteId: "DC3" } },
+  };
+
+  it("tenders to the plant's contracted carrier, else the fallback; the pickup names the WMS site", async () => {
+    const dc3 = await requirementOf(await sample("1710"), bindings);
+    assert.equal(dc3.tender?.carrierScac, "ODFL");
+    assert.equal(dc3.load.stops[0]!.location.siteId, "DC3");
+    assert.equal((await requirementOf(await sample("1020"), bindings)).tender?.carrierScac, "FALLBACK");
+  });
+
+  it("the delivery stop carries the customer's rating zone; none when the customer has none", async () => {
+    const order = await sample("1010");
+    const soldTo = order.parties!.find((p) => p.role === "SOLD_TO")!.ids![0]!.value;
+    const withZone = await requirementOf(order, { ...bindings, zoneByCustomer: { [soldTo]: "Z3" } });
+    assert.equal(withZone.load.stops[1]!.location.zone, "Z3");
+    const without = await requirementOf(order, { ...bindings, zoneByCustomer: {} });
+    assert.equal(without.load.stops[1]!.location.zone, undefined);
+  });
+});
+
 describe("WMS confirmation -> InventoryMovement[] (PICK per line)", () => {
   const site = { bindings: { site: "DC1" } };
   /** What the downstream operations make of a movement: their own outbound profiles. */
