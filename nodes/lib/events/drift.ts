@@ -14,7 +14,11 @@ export interface DriftRules {
   dispatchedWhileAllocatedMinutes: number | null;
   /** Delivered, and no finance milestone (accrual, charge, invoice) after this many hours; null = off. */
   deliveredNotBillableHours: number | null;
-  /** An invoice for a shipment the TMS has not reported delivered by the invoice's time. */
+  /**
+   * A carrier's invoice for a shipment the TMS has not reported delivered by the invoice's time.
+   * Customer invoices (RECEIVABLE, lifecycle state BILLED) are not checked: a customer billed when
+   * the goods ship is invoiced before delivery by design (billing eligibility keeps the triggers).
+   */
   invoicedBeforeDelivered: boolean;
 }
 

@@ -11,7 +11,10 @@ export const SYSTEMS: readonly SystemName[] = ["erp", "wms", "tms", "finance"];
 
 export interface Milestone {
   system: SystemName;
-  /** e.g. RELEASED (ERP order), PICKED / SHIPPED (WMS), PICKED_UP / DELIVERED (TMS), ACCRUED / INVOICED (finance). */
+  /**
+   * e.g. RELEASED (ERP order), PICKED / SHIPPED (WMS), PICKED_UP / DELIVERED (TMS), ACCRUED /
+   * INVOICED (finance: the carrier's invoice) / BILLED (finance: the customer's invoice).
+   */
   state: string;
   /** Business time: the object's occurredAt (else when it was logged), epoch ms. */
   at: number;
@@ -36,6 +39,7 @@ interface CanonicalDetail {
   status?: string;
   type?: string;
   stage?: string;
+  direction?: string;
   occurredAt?: string;
   source?: { format?: string };
 }
@@ -59,7 +63,9 @@ export function milestoneOf(entry: Pick<EventLogEntry, "id" | "at" | "kind" | "d
     case "shipment-status-event":
       return make("tms", d.status);
     case "invoice-event":
-      return make("finance", "INVOICED");
+      // The customer's invoice may rightly come before delivery (billed when shipped); the
+      // carrier's should not. Without a direction it is the carrier's (the 210s and the API).
+      return make("finance", d.direction === "RECEIVABLE" ? "BILLED" : "INVOICED");
     case "freight-charge":
       return make("finance", d.stage);
     default:

@@ -105,6 +105,16 @@ describe("drift rules", () => {
     assert.deepEqual(found.map((f) => [f.rule, f.subject.id]).sort(), [["INVOICED_BEFORE_DELIVERED", "805"], ["INVOICED_BEFORE_DELIVERED", "806"]]);
   });
 
+  it("a customer's invoice before delivery (billed when shipped) is not drift; the carrier's is", () => {
+    const billed = { ...seed.invoice("PRO-7", T0 + 2 * HOUR), direction: "RECEIVABLE", invoiceNumber: "90000007" };
+    const shipped = [seed.shipment("SO-7", "807", "BOL-7", T0), seed.status("BOL-7", "PRO-7", "PICKED_UP", T0 + HOUR), seed.movement("BOL-7", "SHIP", T0 + 30 * MIN), billed];
+    const subjects = subjectsOf(entries(shipped));
+    assert.equal(subjects.find((s) => s.id === "807")?.state.finance?.state, "BILLED");
+    assert.deepEqual(findDrift(subjects, RULES, T0 + 3 * HOUR), []);
+    const carrier = { ...billed, direction: "PAYABLE" };
+    assert.deepEqual(findDrift(subjectsOf(entries([...shipped.slice(0, 3), carrier])), RULES, T0 + 3 * HOUR).map((f) => f.rule), ["INVOICED_BEFORE_DELIVERED"]);
+  });
+
   it("a finding becomes a valid canonical ExceptionEvent with a stable idempotency key", () => {
     const stuck = [seed.shipment("SO-9", "809", "BOL-9", T0), seed.movement("BOL-9", "PICK", T0 + 5 * MIN), seed.status("BOL-9", "PRO-9", "PICKED_UP", T0 + 10 * MIN)];
     const [finding] = findDrift(subjectsOf(entries(stuck)), RULES, NOW);
