@@ -1,9 +1,10 @@
 // Build: compile TypeScript with tsc, then copy what Node-RED reads beside each compiled node
 // (<type>.html, locales/, icons/) and the canonical schemas/profiles the runtime loads.
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, readdirSync, rmSync, statSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { expandHelp } from "./help-fragments.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const dist = join(root, "dist");
@@ -12,12 +13,18 @@ execFileSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "
   stdio: "inherit",
 });
 
-/** Copy every non-TypeScript file below `from` into the same place below `to`. */
+const helpFragments = join(root, "nodes", "lib", "help");
+
+/** Copy every non-TypeScript file below `from` into the same place below `to`; help files get their fragments. */
 function copyAssets(from, to) {
   for (const entry of readdirSync(from)) {
     const src = join(from, entry);
     const dest = join(to, entry);
     if (statSync(src).isDirectory()) copyAssets(src, dest);
+    else if (entry.endsWith(".html") && src.includes(`${join("locales", "")}`)) {
+      mkdirSync(to, { recursive: true });
+      writeFileSync(dest, expandHelp(readFileSync(src, "utf8"), helpFragments));
+    }
     else if (!entry.endsWith(".ts")) cpSync(src, dest);
   }
 }
