@@ -1,6 +1,7 @@
 // Node-RED's Import > Examples menu reads only a folder named examples/ at the package root.
-// At pack time we make it from flows/: each scenario tab plus the config nodes it refers to, so
-// an example imports on its own into any Node-RED with this package installed.
+// At pack time we make it from flows/: each scenario tab plus the config nodes it refers to (and
+// the tabs its link nodes lead to), so an example imports on its own, and works, into any
+// Node-RED with this package installed.
 // `--clean` removes it again after packing (it is generated, never edited).
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -30,9 +31,31 @@ function referencedConfig(nodes) {
   return [...found.values()];
 }
 
+const scenarioFiles = readdirSync(flows).filter((f) => f.endsWith(".json") && f !== "config.json").sort();
+const fileOfNode = new Map(scenarioFiles.flatMap((f) => read(f).map((n) => [n.id, f])));
+
+/**
+ * The scenario files a scenario is wired to by link nodes, itself included, followed both ways
+ * (delivery-to-finance hands its events to billing-rules): imported alone, a tab whose link nodes
+ * point into another tab would be cut off from its input or its output.
+ */
+function linkedFiles(file) {
+  const found = new Set([file]);
+  const queue = [file];
+  while (queue.length) {
+    for (const node of read(queue.shift())) {
+      for (const target of Array.isArray(node.links) ? node.links : []) {
+        const other = fileOfNode.get(target);
+        if (other && !found.has(other)) (found.add(other), queue.push(other));
+      }
+    }
+  }
+  return [file, ...[...found].filter((f) => f !== file).sort()];
+}
+
 mkdirSync(examples, { recursive: true });
-for (const file of readdirSync(flows).filter((f) => f.endsWith(".json") && f !== "config.json").sort()) {
-  const nodes = read(file);
+for (const file of scenarioFiles) {
+  const nodes = linkedFiles(file).flatMap(read);
   writeFileSync(join(examples, file), `${JSON.stringify([...nodes, ...referencedConfig(nodes)], null, 4)}\n`);
 }
 console.log(`examples/: ${readdirSync(examples).length} flow(s) from flows/`);

@@ -95,8 +95,12 @@ describe("packed module in a stock Node-RED", { timeout: 600_000 }, () => {
     const dir = join(userDir, "node_modules", manifest.name, "examples");
     const missing: string[] = [];
     for (const file of readdirSync(dir).filter((f) => f.endsWith(".json"))) {
-      const example = await getJson<Array<{ type: string }>>(`${url}/library/examples/flows/${manifest.name}/${file.replace(/\.json$/, "")}`);
+      const example = await getJson<Array<{ id: string; type: string; links?: string[] }>>(`${url}/library/examples/flows/${manifest.name}/${file.replace(/\.json$/, "")}`);
       assert.ok(Array.isArray(example) && example.length > 0, `${file} is served`);
+      // Imported alone it works: every link node leads to a node of the same import.
+      const ids = new Set(example.map((n) => n.id));
+      const dangling = example.flatMap((n) => (n.links ?? []).filter((l) => !ids.has(l)).map((l) => `${n.type} ${n.id} -> ${l}`));
+      assert.deepEqual(dangling, [], `${file}: link nodes leading out of the example`);
       for (const type of new Set(example.map((n) => n.type))) {
         if (type !== "tab" && type !== "group" && !installed.has(type)) missing.push(`${file}: ${type}`);
       }
