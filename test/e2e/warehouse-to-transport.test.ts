@@ -3,7 +3,8 @@
  * the embedded broker, and every distinct event reaches the TMS simulator once and every pick
  * the ERP simulator once. Then a pick validated in the WMS itself (its API path) at a site that
  * reports picks there reaches the order's TMS load and the ERP once, however often the WMS is
- * polled after, and one at a site that reports picks by RF is left to the scanners. The expected outcome
+ * polled after, and one at a site that reports picks by RF is left to the scanners; an RF pick at
+ * a site that reports picks in the WMS is parked, not posted a second time. The expected outcome
  * is computed here from what was published or what the WMS confirmed, not from the product.
  */
 import assert from "node:assert/strict";
@@ -11,7 +12,9 @@ import mqtt from "mqtt";
 import { after, before, describe, it } from "node:test";
 import { publishScannerEvents } from "../../simulators/scanner-publisher";
 import { getJson, startProduct, waitFor, type RunningProduct } from "../helpers/product";
-import { confirmPick, enterOrder, loadsOf, pickingsOf, received, type Load } from "./scenario-drivers";
+import { CATALOG } from "../../simulators/lib/catalog";
+import { deadLetters, quiet } from "./billing-drivers";
+import { confirmPick, confirmScans, enterOrder, loadsOf, pickingsOf, received, type Load } from "./scenario-drivers";
 
 interface Scan {
   deviceId: string;
@@ -169,6 +172,23 @@ describe("warehouse-to-transport handoff, end to end", { timeout: 180_000 }, () 
     const load = (await getJson<{ loads: Record<string, TmsLoad> }>(`${tms}/_sim/state`)).loads[`SO-${order}`]!;
     assert.equal(load.countsByType.PICKED ?? 0, 0, "no PICKED event from the WMS for a site that reports picks by RF");
     assert.deepEqual(await erpPicksOf(erp, conf.id), [], "no ERP posting from the WMS for it");
+  });
+
+  it("an RF pick at DC3, a site that reports picks in the WMS, is parked with the reason and reaches neither the TMS nor the ERP", async () => {
+    const { erp, tms } = product.simulators as Record<"erp" | "tms", string>;
+    const loadId = "LD-DC3-7777";
+    const item = CATALOG.find((c) => c.sku === "SKU-10031")!;
+    await confirmScans(product.mqttUrl, [{ event: "pick", loadId, item, quantity: 3 }], { site: "DC3", deviceId: "RF-901" });
+    const letters = await waitFor(() => deadLetters(product.editorUrl), (l) => l.some((d) => d.reason.includes("RF pick at DC3")), 30_000, "the parked RF pick");
+    const letter = letters.find((d) => d.reason.includes("RF pick at DC3"))!;
+    assert.match(letter.reason, /reports its picks in the WMS \(LSYNC_WMS_PICK_SITES\): not posted/);
+    assert.equal(letter.nodeName, "RF pick at a site that picks in the WMS?");
+    await waitFor(() => quiet(product.editorUrl), (q) => q, 30_000, "the handoff to settle");
+    const { loads } = await getJson<{ loads: Record<string, TmsLoad> }>(`${tms}/_sim/state`);
+    assert.equal(loads[loadId]?.countsByType.PICKED ?? 0, 0, "no PICKED event in the TMS");
+    const { materialDocuments } = await getJson<{ materialDocuments: MaterialDocument[] }>(`${erp}/_sim/state`);
+    const posted = materialDocuments.flatMap((d) => d.to_MaterialDocumentItem.results).filter((i) => i.MaterialDocumentItemText === "SCAN|DC3|RF-901|1");
+    assert.deepEqual(posted, [], "no ERP posting");
   });
 
 });
