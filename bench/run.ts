@@ -487,6 +487,9 @@ async function startProduct(broker: Broker, sims: Simulators, nodeArgs: string[]
     MQTT_PROTOCOL: String(broker.protocol),
     SIMULATORS: "off",
     SCANNER_RATE: "0",
+    // The bench's scanners report picks by RF at every site (the paced run at DC3): no site picks in
+    // the WMS, or the handoff would park DC3's RF picks (one pick channel per site).
+    LSYNC_WMS_PICK_SITES: "none",
     TMS_URL: sims.tms.url,
     ERP_URL: sims.erp.url,
     LSYNC_DATA_DIR: dir,

@@ -154,7 +154,7 @@ async function main(): Promise<void> {
   // The scenario flows' polled intakes read their interval from ${LSYNC_POLL_SECONDS} (seconds).
   if (!process.env.LSYNC_POLL_SECONDS?.trim()) process.env.LSYNC_POLL_SECONDS = "5";
   // The sites that report picks in the WMS (the handoff polls their pick confirmations); the others
-  // report picks by RF scanner. "*" means every site.
+  // report picks by RF scanner. "*" means every site, "none" no site.
   if (!process.env.LSYNC_WMS_PICK_SITES?.trim()) process.env.LSYNC_WMS_PICK_SITES = "DC3";
   let mqttUrl = process.env.MQTT_URL?.trim();
   if (!mqttUrl) {

@@ -22,7 +22,10 @@ interface EndpointLike extends Node {
 }
 
 /** A number within [min, max] from a config value (which may be `${ENV}`), else the fallback. */
-/** The site codes of a "DC1, DC3" setting (which may be `${ENV}`); empty or "*" = no limit. */
+/**
+ * The site codes of a "DC1, DC3" setting (which may be `${ENV}`); empty or "*" = no limit. "none"
+ * is kept as a code no site has, so it takes no site's items.
+ */
 export function siteSet(value: string | undefined): Set<string> {
   const codes = configValue(value)
     .split(/[\s,]+/)

@@ -146,6 +146,7 @@ describe("polling intake limited to some sites (one WMS serving several warehous
     assert.deepEqual((await takeIn(wmsPickConfirmations)).taken, [1, 2, 4, 5]);
     assert.deepEqual((await takeIn(wmsPickConfirmations, siteSet(""))).taken, [1, 2, 4, 5]);
     assert.deepEqual((await takeIn(wmsPickConfirmations, siteSet("*"))).taken, [1, 2, 4, 5]);
+    assert.deepEqual((await takeIn(wmsPickConfirmations, siteSet("none"))).taken, [], "none: no site's");
   });
 
   it("a source that names no sites ignores the setting", async () => {
