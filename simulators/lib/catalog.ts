@@ -40,6 +40,8 @@ export interface SiteInfo {
   /** SAP plant and storage location the site books against. */
   plant: string;
   storageLocation: string;
+  /** Where a pick moves the stock to, and goods issue takes it from (the handoff's sitePlants). */
+  stagingLocation: string;
   /** Fixed UTC offset used for scan timestamps (no DST: keeps generated data reproducible). */
   utcOffsetMinutes: number;
   city: string;
@@ -48,9 +50,9 @@ export interface SiteInfo {
 }
 
 export const SITES: readonly SiteInfo[] = [
-  { site: "DC1", gln: withCheckDigit(`${COMPANY_PREFIX}00000`), plant: "1010", storageLocation: "0001", utcOffsetMinutes: 60, city: "Hamburg", postalCode: "20457", countryCode: "DE" },
-  { site: "DC2", gln: withCheckDigit(`${COMPANY_PREFIX}00001`), plant: "1020", storageLocation: "0001", utcOffsetMinutes: 0, city: "Birmingham", postalCode: "B6 7EU", countryCode: "GB" },
-  { site: "DC3", gln: withCheckDigit(`${COMPANY_PREFIX}00002`), plant: "1710", storageLocation: "0001", utcOffsetMinutes: -300, city: "Columbus", postalCode: "43215", countryCode: "US" },
+  { site: "DC1", gln: withCheckDigit(`${COMPANY_PREFIX}00000`), plant: "1010", storageLocation: "0001", stagingLocation: "0002", utcOffsetMinutes: 60, city: "Hamburg", postalCode: "20457", countryCode: "DE" },
+  { site: "DC2", gln: withCheckDigit(`${COMPANY_PREFIX}00001`), plant: "1020", storageLocation: "0001", stagingLocation: "0002", utcOffsetMinutes: 0, city: "Birmingham", postalCode: "B6 7EU", countryCode: "GB" },
+  { site: "DC3", gln: withCheckDigit(`${COMPANY_PREFIX}00002`), plant: "1710", storageLocation: "0001", stagingLocation: "0002", utcOffsetMinutes: -300, city: "Columbus", postalCode: "43215", countryCode: "US" },
 ];
 
 export function siteInfo(site: string): SiteInfo {
@@ -64,6 +66,7 @@ export function siteInfo(site: string): SiteInfo {
     gln: withCheckDigit(`${COMPANY_PREFIX}${String(h).padStart(5, "0")}`),
     plant: "1010",
     storageLocation: "0001",
+    stagingLocation: "0002",
     utcOffsetMinutes: 0,
     city: "Unknown",
     postalCode: "00000",

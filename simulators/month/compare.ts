@@ -4,8 +4,8 @@
  * report; a mismatch is anything the truth says should be otherwise, listed with its key.
  */
 import { siteInfo } from "../lib/catalog";
-import type { ExceptionKind, Month, Shipment, Team } from "./model";
-import { auditVerdict, computeTruth, teamsFor } from "./truth";
+import type { ExceptionKind, Month, Team } from "./model";
+import { auditVerdict, computeTruth, pickedShipments, teamsFor } from "./truth";
 import type { DriveResult, FinalState } from "./drive";
 
 export interface Check {
@@ -119,17 +119,16 @@ export function compareMonth(month: Month, run: DriveResult): MonthFigures {
     const so = originOfConf.get(p.key.split("|")[2]!) ?? "?";
     postingsBySo.set(so, [...(postingsBySo.get(so) ?? []), p]);
   }
-  const firstShipment = new Map<string, Shipment>();
-  for (const s of month.shipments) if (!firstShipment.has(s.orderId)) firstShipment.set(s.orderId, s);
+  const pickedShipment = pickedShipments(month);
   for (const o of month.orders) {
     const so = soOf(o.orderId);
     const site = siteInfo(o.site);
     const postings = postingsBySo.get(so) ?? [];
     const picked = new Map<string, number>();
-    for (const l of firstShipment.get(o.orderId)?.lines ?? []) if (l.quantity > 0) picked.set(l.sku, (picked.get(l.sku) ?? 0) + l.quantity);
+    for (const l of pickedShipment.get(o.orderId)?.lines ?? []) if (l.quantity > 0) picked.set(l.sku, (picked.get(l.sku) ?? 0) + l.quantity);
     const posted = new Map<string, number>();
     for (const p of postings) posted.set(p.material, (posted.get(p.material) ?? 0) + p.quantity);
-    const where = postings.every((p) => p.movementType === "311" && p.plant === site.plant && p.from === site.storageLocation && p.to === "0002");
+    const where = postings.every((p) => p.movementType === "311" && p.plant === site.plant && p.from === site.storageLocation && p.to === site.stagingLocation);
     const once = new Set(postings.map((p) => p.key)).size === postings.length;
     const same = posted.size === picked.size && [...picked].every(([sku, q]) => posted.get(sku) === q);
     expect(pickPosted, where && once && same, `${o.orderId}/${so} at ${site.plant}: picked ${JSON.stringify([...picked])}, posted ${JSON.stringify(postings.map((p) => [p.key, p.movementType, p.material, p.quantity, `${p.plant}/${p.from}->${p.to}`]))}`);

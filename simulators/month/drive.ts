@@ -11,7 +11,7 @@
 import mqtt from "mqtt";
 import { SITES, siteInfo } from "../lib/catalog";
 import { withCheckDigit } from "../lib/gs1";
-import { contractFor } from "./truth";
+import { contractFor, pickedShipments } from "./truth";
 import type { CarrierInvoice, ChargeType, Customer, Month, Order, Shipment } from "./model";
 
 export interface MonthEndpoints {
@@ -105,14 +105,6 @@ export interface DriveResult {
 export function monthProductEnv(webhookSecret: string): Record<string, string> {
   return { LSYNC_POLL_SECONDS: "1", CARRIER_WEBHOOK_SECRET: webhookSecret, LSYNC_WMS_PICK_SITES: SITES.map((s) => s.site).join(",") };
 }
-
-/**
- * The staging location at every plant (the handoff's sitePlants binding): a pick moves stock there
- * from the site's storage location, and the shipping clerk issues it from there. The part of a
- * short-picked line shipped later was never picked in the WMS (the month plays no second picking),
- * so it leaves from storage.
- */
-const STAGING_LOCATION = "0002";
 
 /**
  * The endpoints of a product started as test/helpers/product.ts does; freight is driven when the
@@ -371,18 +363,19 @@ export async function driveMonth(month: Month, urls: MonthEndpoints, options: Dr
   const plays = playList(month, Boolean(urls.freight), urls.billing === true);
   const goodsIssued: Array<{ orderId: string; shipmentId: string; delivery: string; sentAt: number }> = [];
   const DLV = "/sap/opu/odata/sap/API_OUTBOUND_DELIVERY_SRV";
-  // An order's first shipment carries what its WMS picking picked (in the month's shipment order).
-  const firstShipmentOf = new Map<string, string>();
-  for (const s of month.shipments) if (!firstShipmentOf.has(s.orderId)) firstShipmentOf.set(s.orderId, s.shipmentId);
+  const pickedShipmentOf = pickedShipments(month);
   /** The shipping clerk: an outbound delivery of the shipment's lines on the order's load, then its goods issue. */
   const issue = async (item: PlayItem) => {
     const so = salesOrderOf.get(item.order.orderId)!;
-    const picked = firstShipmentOf.get(item.order.orderId) === item.shipment!.shipmentId;
+    // A pick moved the goods to staging, and they are issued from there; the rest of a short-picked
+    // line was never picked in the WMS (the month plays no second picking) and leaves from storage.
+    const picked = pickedShipmentOf.get(item.order.orderId)?.shipmentId === item.shipment!.shipmentId;
+    const site = siteInfo(item.order.site);
     const reply = (await call(`${urls.erp}${DLV}/A_OutbDeliveryHeader`, "POST", {
       // The bill of lading names the load the goods travel on: the one the carrier executes, when freight runs.
       BillOfLading: urls.freight ? item.shipment!.shipmentId : `SO-${so}`,
       to_DeliveryDocumentItem: {
-        results: item.shipment!.lines.map((l) => ({ ReferenceSDDocument: so, ReferenceSDDocumentItem: String(l.lineNo), ActualDeliveryQuantity: String(l.quantity), StorageLocation: picked ? STAGING_LOCATION : siteInfo(item.order.site).storageLocation })),
+        results: item.shipment!.lines.map((l) => ({ ReferenceSDDocument: so, ReferenceSDDocumentItem: String(l.lineNo), ActualDeliveryQuantity: String(l.quantity), StorageLocation: picked ? site.stagingLocation : site.storageLocation })),
       },
     })) as { d: { DeliveryDocument: string } };
     // The goods are issued once the pick is staged: the handoff posts the pick to the ERP a poll

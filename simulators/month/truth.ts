@@ -13,6 +13,16 @@ export function contractFor(month: Pick<Month, "contracts">, scac: string): Carr
 }
 
 /** Planned weight of some order lines from the catalog's unit weights, to 0.1 kg. */
+/**
+ * Each order's first shipment: it carries what the order's WMS picking picked (a short pick's
+ * rest ships later, never picked in the WMS). Order id -> shipment.
+ */
+export function pickedShipments(month: Pick<Month, "shipments">): Map<string, Shipment> {
+  const first = new Map<string, Shipment>();
+  for (const s of month.shipments) if (!first.has(s.orderId)) first.set(s.orderId, s);
+  return first;
+}
+
 export function linesWeightKg(lines: Order["lines"]): number {
   let kg = 0;
   for (const line of lines) {
