@@ -13,7 +13,7 @@ export interface PollInDef extends NodeDef {
   pageSize: number | string;
   startAt: "now" | "beginning";
   maxInFlight: number | string;
-  /** Sites to take items of (comma-separated, may be `${ENV}`), for a source serving several; empty = all. */
+  /** Sites to take items of (comma-separated, may be `${ENV}`), for a source serving several; empty or * = all, none = none. */
   sites?: string;
 }
 
@@ -21,7 +21,6 @@ interface EndpointLike extends Node {
   client: EndpointClient;
 }
 
-/** A number within [min, max] from a config value (which may be `${ENV}`), else the fallback. */
 /**
  * The site codes of a "DC1, DC3" setting (which may be `${ENV}`); empty or "*" = no limit. "none"
  * is kept as a code no site has, so it takes no site's items.
@@ -33,6 +32,7 @@ export function siteSet(value: string | undefined): Set<string> {
   return new Set(codes.includes("*") ? [] : codes);
 }
 
+/** A number within [min, max] from a config value (which may be `${ENV}`), else the fallback. */
 export function numberIn(value: unknown, min: number, max: number, fallback: number): number {
   const n = Number(typeof value === "string" ? configValue(value) : value);
   return Number.isFinite(n) && n >= min && n <= max ? n : fallback;
