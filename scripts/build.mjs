@@ -2,7 +2,7 @@
 // (<type>.html, locales/, icons/) and the canonical schemas/profiles the runtime loads.
 import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expandHelp } from "./help-fragments.mjs";
 
@@ -21,7 +21,7 @@ function copyAssets(from, to) {
     const src = join(from, entry);
     const dest = join(to, entry);
     if (statSync(src).isDirectory()) copyAssets(src, dest);
-    else if (entry.endsWith(".html") && src.includes(`${join("locales", "")}`)) {
+    else if (entry.endsWith(".html") && src.includes(`${sep}locales${sep}`)) {
       mkdirSync(to, { recursive: true });
       writeFileSync(dest, expandHelp(readFileSync(src, "utf8"), helpFragments));
     }
