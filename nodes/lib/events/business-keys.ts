@@ -1,6 +1,6 @@
 /**
- * The business numbers a canonical object touches (order, shipment, delivery, BOL, PRO, SSCC,
- * invoice, tracking, load): what the event log indexes, so a trace can start from any of them.
+ * The business numbers a canonical object touches (order, the customer's PO, shipment, delivery,
+ * BOL, PRO, SSCC, invoice, tracking, load): what the event log indexes, so a trace can start from any of them.
  * One plain function over the canonical types; it never throws on odd input (a half-valid object
  * is logged with whatever keys it has).
  */
@@ -9,7 +9,7 @@ import type { BusinessKey, BusinessKeyType } from "../store";
 
 /** Reference.type as the profiles and systems write it → the key type it is traced as. */
 const REFERENCE_TYPES: Record<string, BusinessKeyType> = {
-  PO: "order",
+  PO: "po",
   SO: "order",
   ORDER: "order",
   DEPOSITOR_ORDER: "order",

@@ -10,12 +10,18 @@ import type { Milestone, Subject } from "./lifecycle";
 export type DriftRule = "DISPATCHED_WHILE_ALLOCATED" | "DELIVERED_NOT_BILLABLE" | "INVOICED_BEFORE_DELIVERED";
 
 export interface DriftRules {
-  /** TMS dispatched while the WMS still shows it allocated (no LOAD/SHIP) for more than this; null = off. */
+  /**
+   * The TMS reports the goods dispatched while the WMS still holds them allocated (told to pick,
+   * nothing picked since) for more than this many minutes; null = off.
+   */
   dispatchedWhileAllocatedMinutes: number | null;
-  /** Delivered, and no finance milestone (accrual, charge, invoice) after this many hours; null = off. */
+  /**
+   * The TMS reports a customer order's goods delivered and nothing made them billable (no
+   * invoice-ready posted, no customer invoice) for more than this many hours; null = off.
+   */
   deliveredNotBillableHours: number | null;
   /**
-   * A carrier's invoice for a shipment the TMS has not reported delivered by the invoice's time.
+   * A carrier's invoice for a shipment the TMS has not reported delivered by the invoice's date.
    * Customer invoices (RECEIVABLE, lifecycle state BILLED) are not checked: a customer billed when
    * the goods ship is invoiced before delivery by design (billing eligibility keeps the triggers).
    */
@@ -25,53 +31,69 @@ export interface DriftRules {
 export interface DriftFinding {
   rule: DriftRule;
   subject: Subject;
-  /** When the disagreement began (business time, epoch ms). */
+  /** When the disagreement began: business time of the milestone that started it, epoch ms. */
   since: number;
   /** What was expected and what the systems say, for people. */
   expected: string;
   actual: string;
 }
 
-/** TMS states that mean the goods have left the warehouse. */
-const DISPATCHED = new Set(["PICKED_UP", "DEPARTED_PICKUP", "IN_TRANSIT", "ARRIVED_TERMINAL", "DEPARTED_TERMINAL", "OUT_FOR_DELIVERY", "ARRIVED_DELIVERY", "DELIVERED"]);
-/** WMS states that mean the warehouse let the goods go. */
-const WMS_RELEASED = new Set(["LOADED", "SHIPPED"]);
+/** TMS states that mean the goods have left the warehouse (SHIPPED: the TMS's actual shipment, the load dispatched). */
+const DISPATCHED = new Set(["SHIPPED", "PICKED_UP", "DEPARTED_PICKUP", "IN_TRANSIT", "ARRIVED_TERMINAL", "DEPARTED_TERMINAL", "OUT_FOR_DELIVERY", "ARRIVED_DELIVERY", "DELIVERED"]);
+/** Finance states that mean the customer's order is billing-eligible or billed. */
+const BILLABLE = new Set(["BILLABLE", "BILLED"]);
+/**
+ * A carrier invoice not yet matched by a delivery is given this long on the product's clock before
+ * it counts as invoiced before delivery: the delivery milestone and the invoice come by different
+ * channels, and the one sent first is not always the one taken in first.
+ */
+export const INVOICE_WAITS_FOR_DELIVERY_MS = 15 * 60_000;
 
 const first = (subject: Subject, test: (m: Milestone) => boolean) => subject.milestones.find(test);
+const utcDay = (ms: number) => Math.floor(ms / 86_400_000);
 
+/**
+ * How long a disagreement lasted is measured on the product's clock (when it learned each side,
+ * `seenAt`), so a late EDI batch or a replayed month does not raise drift the systems never had.
+ * Business times only order the carrier's invoice against the delivery.
+ */
 export function findDrift(subjects: Subject[], rules: DriftRules, now: number): DriftFinding[] {
   const findings: DriftFinding[] = [];
   for (const subject of subjects) {
     const dispatched = first(subject, (m) => m.system === "tms" && DISPATCHED.has(m.state));
     const delivered = first(subject, (m) => m.system === "tms" && m.state === "DELIVERED");
-    const wmsSeen = subject.milestones.some((m) => m.system === "wms");
-    const wmsReleased = first(subject, (m) => m.system === "wms" && WMS_RELEASED.has(m.state));
+    const wms = subject.milestones.filter((m) => m.system === "wms");
+    // Told to pick, and the WMS has reported nothing since (no pick, pack, load or ship).
+    const stillAllocated = wms.length > 0 && wms.every((m) => m.state === "ALLOCATED");
 
-    if (rules.dispatchedWhileAllocatedMinutes !== null && dispatched && wmsSeen && !wmsReleased) {
-      if (now - dispatched.at > rules.dispatchedWhileAllocatedMinutes * 60_000) {
+    if (rules.dispatchedWhileAllocatedMinutes !== null && dispatched && stillAllocated) {
+      if (now - dispatched.seenAt > rules.dispatchedWhileAllocatedMinutes * 60_000) {
         findings.push({
           rule: "DISPATCHED_WHILE_ALLOCATED",
           subject,
           since: dispatched.at,
-          expected: `WMS loaded or shipped within ${rules.dispatchedWhileAllocatedMinutes} min of TMS ${dispatched.state}`,
-          actual: `WMS still ${subject.state.wms?.state ?? "allocated"}`,
+          expected: `WMS picked within ${rules.dispatchedWhileAllocatedMinutes} min of TMS ${dispatched.state}`,
+          actual: "WMS still allocated: no pick reported",
         });
       }
     }
-    if (rules.deliveredNotBillableHours !== null && delivered && !subject.milestones.some((m) => m.system === "finance")) {
-      if (now - delivered.at > rules.deliveredNotBillableHours * 3_600_000) {
+    const customerOrder = subject.milestones.some((m) => m.system === "erp") || subject.keys.some((k) => k.type === "order");
+    if (rules.deliveredNotBillableHours !== null && delivered && customerOrder && !subject.milestones.some((m) => m.system === "finance" && BILLABLE.has(m.state))) {
+      if (now - delivered.seenAt > rules.deliveredNotBillableHours * 3_600_000) {
         findings.push({
           rule: "DELIVERED_NOT_BILLABLE",
           subject,
           since: delivered.at,
-          expected: `billing-eligible (accrual, charge or invoice) within ${rules.deliveredNotBillableHours} h of delivery`,
-          actual: "no finance record",
+          expected: `billing-eligible (invoice-ready or invoiced) within ${rules.deliveredNotBillableHours} h of delivery`,
+          actual: "not billable",
         });
       }
     }
     if (rules.invoicedBeforeDelivered) {
       const invoiced = first(subject, (m) => m.system === "finance" && m.state === "INVOICED");
-      if (invoiced && subject.kind === "shipment" && (!delivered || delivered.at > invoiced.at)) {
+      // Invoices carry a date, deliveries a time: a same-day invoice is not early.
+      const early = invoiced && (delivered ? utcDay(delivered.at) > utcDay(invoiced.at) : now - invoiced.seenAt > INVOICE_WAITS_FOR_DELIVERY_MS);
+      if (invoiced && early && subject.kind === "shipment") {
         findings.push({
           rule: "INVOICED_BEFORE_DELIVERED",
           subject,
@@ -87,6 +109,7 @@ export function findDrift(subjects: Subject[], rules: DriftRules, now: number): 
 
 const REFERENCE_OF: Record<Exclude<BusinessKeyType, "correlation">, string> = {
   order: "SO",
+  po: "PO",
   shipment: "SHIPMENT_ID",
   delivery: "DELIVERY",
   bol: "BOL",
@@ -99,7 +122,7 @@ const REFERENCE_OF: Record<Exclude<BusinessKeyType, "correlation">, string> = {
 
 const TYPE_OF: Record<DriftRule, ExceptionEvent["type"]> = {
   DISPATCHED_WHILE_ALLOCATED: "UNMATCHED_EVENT",
-  DELIVERED_NOT_BILLABLE: "DELAY",
+  DELIVERED_NOT_BILLABLE: "OTHER",
   INVOICED_BEFORE_DELIVERED: "INVOICE_VARIANCE",
 };
 

@@ -12,7 +12,7 @@
  */
 import type { FreightCharge, InvoiceEvent, Money, Order, Shipment, ShipmentStatusEvent } from "../../../canonical/types.generated";
 import type { EventLogEntry, EventLogStore } from "../store";
-import { subjectsOf, type Subject } from "./lifecycle";
+import { joinsSubjects, subjectsOf, type Subject } from "./lifecycle";
 
 /** Median, p90, mean and count of durations, in seconds. */
 export interface DurationStat {
@@ -193,12 +193,12 @@ function objectsPerSubject(objects: EventLogEntry[]): { subject: Subject; object
   const subjects = subjectsOf(objects);
   const index = new Map<string, number>();
   subjects.forEach((s, i) => {
-    for (const k of s.keys) index.set(`k:${k.value}`, i);
+    for (const k of s.keys) if (joinsSubjects(k.type)) index.set(`k:${k.value}`, i);
     for (const c of s.correlationIds) index.set(`c:${c}`, i);
   });
   const groups = subjects.map((subject) => ({ subject, objects: [] as EventLogEntry[] }));
   for (const e of objects) {
-    const ids = [...e.keys.filter((k) => k.type !== "correlation").map((k) => `k:${k.value}`), ...(e.correlationId ? [`c:${e.correlationId}`] : [])];
+    const ids = [...e.keys.filter((k) => joinsSubjects(k.type)).map((k) => `k:${k.value}`), ...(e.correlationId ? [`c:${e.correlationId}`] : [])];
     const at = ids.map((id) => index.get(id)).find((i) => i !== undefined);
     if (at !== undefined) groups[at]!.objects.push(e);
   }

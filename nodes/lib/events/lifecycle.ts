@@ -1,6 +1,8 @@
 /**
  * Lifecycle state per order and shipment across ERP, WMS, TMS and finance, derived from the
- * event log's canonical events. Entries belong to one subject when they share a business key or a
+ * event log: the canonical events the systems reported, and the calls by which the product told a
+ * system something that puts it in a state (the WMS holds an order ALLOCATED once its pick is
+ * instructed; finance has it BILLABLE once invoice-ready is posted). Entries belong to one subject when they share a business key or a
  * correlation id (transitively: an SSCC scan, the BOL on the 945 and the PRO on the 214 and 210
  * are one shipment once some entry names two of them).
  */
@@ -18,6 +20,11 @@ export interface Milestone {
   state: string;
   /** Business time: the object's occurredAt (else when it was logged), epoch ms. */
   at: number;
+  /**
+   * When the product learned it (the log entry's time). Drift is timed on this clock: a source
+   * that reports late, or a simulated business calendar, does not make a disagreement older.
+   */
+  seenAt: number;
   entryId: number;
 }
 
@@ -41,25 +48,27 @@ interface CanonicalDetail {
   stage?: string;
   direction?: string;
   occurredAt?: string;
-  source?: { format?: string };
+  source?: { system?: string; format?: string };
 }
 
 /** Which system a canonical object speaks for, and the state it reports; null for what is not a milestone. */
-export function milestoneOf(entry: Pick<EventLogEntry, "id" | "at" | "kind" | "detail">): Milestone | null {
+export function milestoneOf(entry: Pick<EventLogEntry, "id" | "at" | "kind" | "detail" | "system" | "status">): Milestone | null {
+  if (entry.kind === "call") return toldState(entry);
   if (entry.kind !== "event" || !entry.detail || typeof entry.detail !== "object") return null;
   const d = entry.detail as CanonicalDetail;
   const parsed = d.occurredAt ? Date.parse(d.occurredAt) : NaN;
   const at = Number.isFinite(parsed) ? parsed : entry.at;
   const schema = (d.schema ?? "").split("/")[0];
-  const make = (system: SystemName, state: string | undefined): Milestone | null => (state ? { system, state, at, entryId: entry.id } : null);
+  const make = (system: SystemName, state: string | undefined): Milestone | null => (state ? { system, state, at, seenAt: entry.at, entryId: entry.id } : null);
   switch (schema) {
     case "order":
       return make("erp", d.status);
     case "inventory-movement":
       return make("wms", WMS_MOVEMENTS[d.type ?? ""]);
     case "shipment":
-      // A 945 ship advice is the warehouse speaking; SAP/NetSuite/Odoo deliveries are the ERP.
-      return make(d.source?.format?.startsWith("X12_945") ? "wms" : "erp", d.status);
+      // A 945 ship advice is the warehouse speaking; the TMS's actual shipment (the load as it
+      // was dispatched) the TMS; SAP/NetSuite/Odoo deliveries are the ERP.
+      return make(d.source?.format?.startsWith("X12_945") ? "wms" : d.source?.system === "TMS" ? "tms" : "erp", d.status);
     case "shipment-status-event":
       return make("tms", d.status);
     case "invoice-event":
@@ -71,6 +80,20 @@ export function milestoneOf(entry: Pick<EventLogEntry, "id" | "at" | "kind" | "d
     default:
       return null;
   }
+}
+
+/**
+ * Keys that join entries into one subject. Not the customer's PO number: a customer may send one PO
+ * for many orders (the simulators use one per customer), which would make all of them one shipment.
+ */
+export const joinsSubjects = (type: BusinessKey["type"]) => type !== "correlation" && type !== "po";
+
+/** A call put in the outbox whose operation names the state it puts the system in (record.ts). */
+function toldState(entry: Pick<EventLogEntry, "id" | "at" | "detail" | "system" | "status">): Milestone | null {
+  const state = (entry.detail as { lifecycleState?: unknown } | null)?.lifecycleState;
+  const system = entry.system as SystemName | null;
+  if (entry.status !== "queued" || typeof state !== "string" || !system || !SYSTEMS.includes(system)) return null;
+  return { system, state, at: entry.at, seenAt: entry.at, entryId: entry.id };
 }
 
 /** Groups entries into subjects (union of shared keys and correlation ids) with their milestones in time order. */
@@ -87,9 +110,9 @@ export function subjectsOf(entries: EventLogEntry[]): Subject[] {
     const [ra, rb] = [find(a), find(b)];
     if (ra !== rb) parent.set(rb, ra);
   };
-  const relevant = entries.filter((e) => e.kind === "event" || e.kind === "exception");
+  const relevant = entries.filter((e) => e.kind === "event" || e.kind === "exception" || (e.kind === "call" && toldState(e) !== null));
   const nodesOf = (e: EventLogEntry) => [
-    ...e.keys.filter((k) => k.type !== "correlation").map((k) => `k:${k.value}`),
+    ...e.keys.filter((k) => joinsSubjects(k.type)).map((k) => `k:${k.value}`),
     ...(e.correlationId ? [`c:${e.correlationId}`] : []),
   ];
   for (const e of relevant) {

@@ -47,12 +47,14 @@ export interface CallContext {
   operation: string;
   /** The egress node that owns the call. */
   nodeId: string;
+  /** The system's lifecycle state once told (the operation's lifecycleState), for lifecycle.ts. */
+  lifecycleState?: string;
 }
 
 /** An outbound call put in the outbox: carries the canonical object's keys, which later outcomes share by correlation id. */
-export function recordCallQueued(call: CallContext, canonical: unknown, idempotencyKey: string, correlationId: string | null): void {
-  recordEvent({
-    at: Date.now(),
+export function callQueuedEntry(call: CallContext, canonical: unknown, idempotencyKey: string, correlationId: string | null, at = Date.now()): NewEventLogEntry {
+  return {
+    at,
     kind: "call",
     name: `${call.system} ${call.operation}`,
     correlationId,
@@ -60,8 +62,12 @@ export function recordCallQueued(call: CallContext, canonical: unknown, idempote
     system: call.system,
     status: "queued",
     keys: businessKeysOf(canonical),
-    detail: { idempotencyKey },
-  });
+    detail: call.lifecycleState ? { idempotencyKey, lifecycleState: call.lifecycleState } : { idempotencyKey },
+  };
+}
+
+export function recordCallQueued(call: CallContext, canonical: unknown, idempotencyKey: string, correlationId: string | null): void {
+  recordEvent(callQueuedEntry(call, canonical, idempotencyKey, correlationId));
 }
 
 /** How a delivery attempt ended as a whole: sent, or the worst of its rows' outcomes. */

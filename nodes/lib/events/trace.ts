@@ -47,7 +47,8 @@ export function traceKey(raw: unknown): string {
 
 /**
  * Key types that name the shipment a thread moves on: their entries' threads are followed one step
- * on. Not order keys: a customer's PO number is typed "order" and is shared by all its orders.
+ * on. Not order keys: an order names its customer's PO (shared by the customer's orders) and its
+ * deliveries fan out to other orders' loads.
  */
 const LINKING_KEY_TYPES: ReadonlySet<BusinessKeyType> = new Set(["load", "bol"]);
 /** At most this many loads/BOLs are followed (a trace is for one shipment's story, not a report). */

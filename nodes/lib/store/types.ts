@@ -328,7 +328,8 @@ export type EventLogKind = "event" | "call" | "dead-letter" | "exception";
  * The business numbers the product traces by (see nodes/lib/events/business-keys.ts), and
  * "correlation": the threads an entry serves besides its own (a batched call carries many).
  */
-export type BusinessKeyType = "order" | "shipment" | "delivery" | "bol" | "pro" | "sscc" | "invoice" | "tracking" | "load" | "correlation";
+/** "po": the customer's purchase order number, which several sales orders may share. */
+export type BusinessKeyType = "order" | "po" | "shipment" | "delivery" | "bol" | "pro" | "sscc" | "invoice" | "tracking" | "load" | "correlation";
 
 export interface BusinessKey {
   type: BusinessKeyType;

@@ -193,7 +193,7 @@ export function registerEgressNode(RED: NodeAPI, type: string, system: Operation
     function startCommand(node: Node, op: CommandOperation, ctx: OperationContext, answers: AnswerMapper | null, map: typeof toVendor, store: LsyncStore): void {
       const setStatus = throttledStatus(node);
       // Event log (visibility): what this node queues, sends, retries and gives up on.
-      const call: CallContext = { system: system.toLowerCase(), operation: op.title, nodeId: node.id };
+      const call: CallContext = { system: system.toLowerCase(), operation: op.title, nodeId: node.id, ...(op.lifecycleState ? { lifecycleState: op.lifecycleState } : {}) };
       let queued = 0;
       let answered = 0;
 

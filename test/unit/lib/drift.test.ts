@@ -9,9 +9,9 @@ import { join } from "node:path";
 import driftNode, { rulesOf } from "../../../nodes/lsync-drift/lsync-drift";
 import storeNode, { type StoreNode } from "../../../nodes/lsync-store/lsync-store";
 import { canonicalValidator } from "../../../nodes/lib/canonical/validator";
-import { exceptionEventOf, findDrift, type DriftRules } from "../../../nodes/lib/events/drift";
+import { exceptionEventOf, findDrift, INVOICE_WAITS_FOR_DELIVERY_MS, type DriftRules } from "../../../nodes/lib/events/drift";
 import { subjectsOf } from "../../../nodes/lib/events/lifecycle";
-import { canonicalEntry } from "../../../nodes/lib/events/record";
+import { callQueuedEntry, canonicalEntry } from "../../../nodes/lib/events/record";
 import type { EventLogEntry, NewEventLogEntry } from "../../../nodes/lib/store";
 import { collect, getNode, helper, tempDir, waitFor } from "../nodes/_helper";
 
@@ -31,28 +31,51 @@ const seed = {
   status: (bol: string, pro: string, status: string, at: number) => ({
     schema: "shipment-status-event/1", status, occurredAt: iso(at), correlationId: `PRO|${pro}`, shipmentRefs: [{ type: "BOL", value: bol }, { type: "PRO", value: pro }], source: { system: "ODFL", format: "X12_214" },
   }),
+  /** The TMS's actual shipment (tms-actual-shipment profile): the load as dispatched, its reference the order. */
+  actual: (load: string, so: string, at: number) => ({
+    schema: "shipment/1", status: "SHIPPED", occurredAt: iso(at), correlationId: `LOAD|${load}`, references: [{ type: "LOAD", value: load }, { type: "BOL", value: so }], source: { system: "TMS", format: "TMS_ACTUAL_SHIPMENT" },
+  }),
   charge: (pro: string, at: number) => ({ schema: "freight-charge/1", stage: "ACCRUED", occurredAt: iso(at), correlationId: `PRO|${pro}`, shipmentRefs: [{ type: "PRO", value: pro }], source: { system: "TMS", format: "ACCRUAL" } }),
   invoice: (pro: string, at: number) => ({ schema: "invoice-event/1", invoiceNumber: `INV-${pro}`, status: "RECEIVED", occurredAt: iso(at), correlationId: `INV|${pro}`, shipmentRefs: [{ type: "PRO", value: pro }], source: { system: "ODFL", format: "X12_210" } }),
+  /** The product telling a system about the order (a queued call whose operation names the state it leaves the system in). */
+  told: (so: string, system: "wms" | "finance", state: string, at: number) => ({ told: { system, state, so }, occurredAt: iso(at) }),
 };
 
+type Seeded = ReturnType<(typeof seed)[keyof typeof seed]>;
+
+/** The log entry a seeded object makes, logged at its business time unless `loggedAt` says when. */
+function entryOf(o: Seeded, loggedAt?: number): NewEventLogEntry {
+  const at = loggedAt ?? Date.parse(o.occurredAt);
+  if ("told" in o) {
+    const { system, state, so } = o.told;
+    return callQueuedEntry({ system, operation: "told", nodeId: `${system}-egress`, lifecycleState: state }, { schema: "order/1", orderId: so }, `${system}|${so}`, `ORDER|${so}`, at);
+  }
+  return canonicalEntry(o, "map", "mapped", at);
+}
+
 let nextId = 1;
-function entries(objects: unknown[]): EventLogEntry[] {
+function entries(objects: Seeded[], loggedAt?: number): EventLogEntry[] {
   return objects.map((o) => {
-    const e = canonicalEntry(o, "map", "mapped", Date.parse((o as { occurredAt: string }).occurredAt));
-    return { ...e, id: nextId++, correlationId: e.correlationId ?? null, nodeId: e.nodeId ?? null, system: e.system ?? null, status: e.status ?? null, durationMs: null, detail: o };
+    const e = entryOf(o, loggedAt);
+    return { ...e, id: nextId++, correlationId: e.correlationId ?? null, nodeId: e.nodeId ?? null, system: e.system ?? null, status: e.status ?? null, durationMs: null, detail: e.detail ?? null };
   });
 }
 
-/** A shipment every system agrees on: released, picked, loaded, shipped, picked up, delivered, accrued, invoiced. */
-function consistent(n: number): unknown[] {
+/**
+ * A shipment every system agrees on: released, allocated in the WMS, picked, loaded, picked up,
+ * delivered, billable, accrued, invoiced by the carrier.
+ */
+function consistent(n: number): Seeded[] {
   const [so, ship, bol, pro] = [`SO-${n}`, `80${n}`, `BOL-${n}`, `PRO-${n}`];
   return [
     seed.order(so, T0),
+    seed.told(so, "wms", "ALLOCATED", T0 + MIN),
     seed.shipment(so, ship, bol, T0 + 10 * MIN),
     seed.movement(bol, "PICK", T0 + 20 * MIN),
     seed.movement(bol, "LOAD", T0 + 40 * MIN),
     seed.status(bol, pro, "PICKED_UP", T0 + 50 * MIN),
     seed.status(bol, pro, "DELIVERED", T0 + 6 * HOUR),
+    seed.told(so, "finance", "BILLABLE", T0 + 6 * HOUR + 5 * MIN),
     seed.charge(pro, T0 + 7 * HOUR),
     seed.invoice(pro, T0 + 30 * HOUR),
   ];
@@ -64,12 +87,29 @@ const NOW = T0 + 48 * HOUR;
 describe("lifecycle", () => {
   it("joins one shipment's entries across systems by shared keys and gives each system's latest state", () => {
     const subjects = subjectsOf(entries(consistent(1)));
-    assert.equal(subjects.length, 1, "order, delivery, scans, 214s, charge and invoice are one shipment");
+    assert.equal(subjects.length, 1, "order, calls, delivery, scans, 214s, charge and invoice are one shipment");
     const s = subjects[0]!;
     assert.equal(s.id, "801");
     assert.equal(s.kind, "shipment");
     assert.deepEqual(Object.fromEntries(Object.entries(s.state).map(([k, m]) => [k, m!.state])), { erp: "RELEASED", wms: "LOADED", tms: "DELIVERED", finance: "INVOICED" });
-    assert.deepEqual(s.milestones.map((m) => m.system), ["erp", "erp", "wms", "wms", "tms", "tms", "finance", "finance"]);
+    assert.deepEqual(s.milestones.map((m) => `${m.system} ${m.state}`), [
+      "erp RELEASED", "wms ALLOCATED", "erp RELEASED", "wms PICKED", "wms LOADED", "tms PICKED_UP", "tms DELIVERED", "finance BILLABLE", "finance ACCRUED", "finance INVOICED",
+    ]);
+  });
+
+  it("keeps orders that share their customer's PO number apart", () => {
+    const withPo = (so: string) => ({ ...seed.order(so, T0), references: [{ type: "PO", value: "PO-17100001" }] });
+    const subjects = subjectsOf(entries([withPo("SO-21"), withPo("SO-22"), seed.told("SO-21", "wms", "ALLOCATED", T0 + MIN)]));
+    assert.deepEqual(subjects.map((s) => s.id).sort(), ["SO-21", "SO-22"]);
+  });
+
+  it("takes a state from a call only when it was queued with one (an outcome or a plain call is no milestone)", () => {
+    const queued = entries([seed.order("SO-1", T0), seed.told("SO-1", "wms", "ALLOCATED", T0 + MIN)]);
+    const plain = { ...queued[1]!, id: nextId++, detail: { idempotencyKey: "wms|SO-1" } };
+    const sent = { ...queued[1]!, id: nextId++, status: "sent" };
+    const [subject] = subjectsOf([queued[0]!, plain, sent]);
+    assert.deepEqual(subject!.milestones.map((m) => m.state), ["RELEASED"]);
+    assert.deepEqual(subjectsOf(queued)[0]!.milestones.map((m) => m.state), ["RELEASED", "ALLOCATED"]);
   });
 });
 
@@ -80,28 +120,67 @@ describe("drift rules", () => {
     assert.deepEqual(findDrift(subjectsOf(all), RULES, NOW), []);
   });
 
-  it("dispatched in the TMS while the WMS still shows it allocated fires only after the threshold", () => {
-    const stuck = [seed.order("SO-9", T0), seed.shipment("SO-9", "809", "BOL-9", T0), seed.movement("BOL-9", "PICK", T0 + 5 * MIN), seed.status("BOL-9", "PRO-9", "PICKED_UP", T0 + 10 * MIN)];
+  it("dispatched in the TMS while the WMS still holds it allocated fires only after the threshold", () => {
+    const stuck = [seed.order("SO-9", T0), seed.told("SO-9", "wms", "ALLOCATED", T0 + MIN), seed.shipment("SO-9", "809", "BOL-9", T0), seed.status("BOL-9", "PRO-9", "PICKED_UP", T0 + 10 * MIN)];
     const subjects = subjectsOf(entries(stuck));
-    assert.deepEqual(findDrift(subjects, { ...RULES, deliveredNotBillableHours: null }, T0 + 39 * MIN), [], "29 minutes: within tolerance");
-    const found = findDrift(subjects, { ...RULES, deliveredNotBillableHours: null }, T0 + 41 * MIN);
+    const rules = { ...RULES, deliveredNotBillableHours: null };
+    assert.deepEqual(findDrift(subjects, rules, T0 + 39 * MIN), [], "29 minutes: within tolerance");
+    const found = findDrift(subjects, rules, T0 + 41 * MIN);
     assert.deepEqual(found.map((f) => [f.rule, f.subject.id, f.since]), [["DISPATCHED_WHILE_ALLOCATED", "809", T0 + 10 * MIN]]);
-    assert.match(found[0]!.actual, /WMS still PICKED/);
+    assert.match(found[0]!.actual, /WMS still allocated/);
     assert.deepEqual(findDrift(subjects, { ...RULES, dispatchedWhileAllocatedMinutes: null }, NOW), [], "rule off");
   });
 
-  it("delivered but not billing-eligible fires after N hours without a finance record", () => {
-    const unbilled = consistent(4).filter((o) => !["freight-charge/1", "invoice-event/1"].includes((o as { schema: string }).schema));
+  it("the TMS's actual shipment (the load dispatched) is the TMS's dispatch, joined to the order by its reference", () => {
+    const stuck = [seed.order("SO-12", T0), seed.told("SO-12", "wms", "ALLOCATED", T0 + MIN), seed.actual("SO-SO-12", "SO-12", T0 + 10 * MIN)];
+    const [subject] = subjectsOf(entries(stuck));
+    assert.equal(subject!.state.tms?.state, "SHIPPED");
+    assert.deepEqual(findDrift([subject!], RULES, T0 + 41 * MIN).map((f) => f.rule), ["DISPATCHED_WHILE_ALLOCATED"]);
+  });
+
+  it("dispatched is no drift once the WMS reported the pick, nor for goods the WMS was never told of", () => {
+    const picked = [seed.order("SO-8", T0), seed.told("SO-8", "wms", "ALLOCATED", T0 + MIN), seed.shipment("SO-8", "808", "BOL-8", T0), seed.movement("BOL-8", "PICK", T0 + 5 * MIN), seed.status("BOL-8", "PRO-8", "PICKED_UP", T0 + 10 * MIN)];
+    const notTheWms = [seed.shipment("SO-7", "807", "BOL-7", T0), seed.status("BOL-7", "PRO-7", "PICKED_UP", T0 + 10 * MIN)];
+    assert.deepEqual(findDrift(subjectsOf(entries([...picked, ...notTheWms])), { ...RULES, deliveredNotBillableHours: null }, NOW), []);
+  });
+
+  it("times a disagreement from when the product learned of it, not from the business times reported", () => {
+    // A month replayed today, or an EDI batch three days late: old business times, logged now.
+    const loggedAt = NOW;
+    const stuck = [seed.order("SO-9", T0), seed.told("SO-9", "wms", "ALLOCATED", T0 + MIN), seed.shipment("SO-9", "809", "BOL-9", T0), seed.status("BOL-9", "PRO-9", "PICKED_UP", T0 + 10 * MIN)];
+    const subjects = subjectsOf(entries(stuck, loggedAt));
+    const rules = { ...RULES, deliveredNotBillableHours: null };
+    assert.deepEqual(findDrift(subjects, rules, loggedAt + 29 * MIN), [], "learned 29 minutes ago");
+    const [finding] = findDrift(subjects, rules, loggedAt + 31 * MIN);
+    assert.equal(finding?.rule, "DISPATCHED_WHILE_ALLOCATED");
+    assert.equal(finding.since, T0 + 10 * MIN, "the exception still says when the TMS reported it");
+  });
+
+  it("delivered but not billing-eligible fires after N hours; an accrual or the carrier's invoice does not make it billable", () => {
+    const unbilled = consistent(4).filter((o) => !("told" in o && o.told.state === "BILLABLE"));
     const subjects = subjectsOf(entries(unbilled));
     const delivered = T0 + 6 * HOUR;
     assert.deepEqual(findDrift(subjects, RULES, delivered + 23 * HOUR), []);
     assert.deepEqual(findDrift(subjects, RULES, delivered + 25 * HOUR).map((f) => f.rule), ["DELIVERED_NOT_BILLABLE"]);
+    const billedToCustomer = [...unbilled, { ...seed.invoice("PRO-4", T0 + 8 * HOUR), direction: "RECEIVABLE", invoiceNumber: "90000004" }];
+    assert.deepEqual(findDrift(subjectsOf(entries(billedToCustomer)), RULES, delivered + 25 * HOUR), [], "a customer invoice is billed");
   });
 
-  it("invoiced before delivered fires at once, whether delivery came later or never", () => {
-    const early = [seed.shipment("SO-5", "805", "BOL-5", T0), seed.status("BOL-5", "PRO-5", "PICKED_UP", T0 + HOUR), seed.movement("BOL-5", "SHIP", T0 + 30 * MIN), seed.invoice("PRO-5", T0 + 2 * HOUR), seed.status("BOL-5", "PRO-5", "DELIVERED", T0 + 5 * HOUR), seed.charge("PRO-5", T0 + 5 * HOUR)];
-    const never = [seed.shipment("SO-6", "806", "BOL-6", T0), seed.status("BOL-6", "PRO-6", "PICKED_UP", T0 + HOUR), seed.movement("BOL-6", "SHIP", T0 + 30 * MIN), seed.invoice("PRO-6", T0 + 2 * HOUR)];
-    const found = findDrift(subjectsOf(entries([...early, ...never, ...consistent(7)])), RULES, T0 + 3 * HOUR);
+  it("delivered with no customer order behind it (a carrier's load alone) is not billing drift", () => {
+    const load = [seed.status("BOL-3", "PRO-3", "PICKED_UP", T0), seed.status("BOL-3", "PRO-3", "DELIVERED", T0 + HOUR), seed.charge("PRO-3", T0 + HOUR)];
+    assert.deepEqual(findDrift(subjectsOf(entries(load)), RULES, NOW), []);
+  });
+
+  it("invoiced before delivered: a delivery on a later day, or none 15 minutes after the invoice came in", () => {
+    const day = 24 * HOUR;
+    const early = [seed.shipment("SO-5", "805", "BOL-5", T0), seed.status("BOL-5", "PRO-5", "PICKED_UP", T0 + HOUR), seed.invoice("PRO-5", T0 + 2 * HOUR), seed.status("BOL-5", "PRO-5", "DELIVERED", T0 + day), seed.charge("PRO-5", T0 + 5 * HOUR)];
+    const never = [seed.shipment("SO-6", "806", "BOL-6", T0), seed.status("BOL-6", "PRO-6", "PICKED_UP", T0 + HOUR), seed.invoice("PRO-6", T0 + 2 * HOUR)];
+    // Invoices carry a date: dated the morning of a delivery made that afternoon is not early.
+    const sameDay = [seed.shipment("SO-4", "804", "BOL-4", T0), seed.status("BOL-4", "PRO-4", "PICKED_UP", T0 + HOUR), seed.invoice("PRO-4", Date.parse("2025-03-04T00:00:00Z")), seed.status("BOL-4", "PRO-4", "DELIVERED", T0 + 6 * HOUR)];
+    const subjects = subjectsOf(entries([...early, ...never, ...sameDay, ...consistent(7)]));
+    const invoiceSeen = T0 + 2 * HOUR;
+    assert.deepEqual(findDrift(subjects, RULES, invoiceSeen + INVOICE_WAITS_FOR_DELIVERY_MS - MIN).map((f) => f.subject.id), ["805"], "the missing delivery may still be on its way");
+    const found = findDrift(subjects, RULES, invoiceSeen + INVOICE_WAITS_FOR_DELIVERY_MS + MIN);
     assert.deepEqual(found.map((f) => [f.rule, f.subject.id]).sort(), [["INVOICED_BEFORE_DELIVERED", "805"], ["INVOICED_BEFORE_DELIVERED", "806"]]);
   });
 
@@ -116,7 +195,7 @@ describe("drift rules", () => {
   });
 
   it("a finding becomes a valid canonical ExceptionEvent with a stable idempotency key", () => {
-    const stuck = [seed.shipment("SO-9", "809", "BOL-9", T0), seed.movement("BOL-9", "PICK", T0 + 5 * MIN), seed.status("BOL-9", "PRO-9", "PICKED_UP", T0 + 10 * MIN)];
+    const stuck = [seed.shipment("SO-9", "809", "BOL-9", T0), seed.told("SO-9", "wms", "ALLOCATED", T0 + MIN), seed.status("BOL-9", "PRO-9", "PICKED_UP", T0 + 10 * MIN)];
     const [finding] = findDrift(subjectsOf(entries(stuck)), RULES, NOW);
     const event = exceptionEventOf(finding!, NOW);
     const verdict = canonicalValidator().validate(event);
@@ -157,9 +236,9 @@ describe("lsync-drift node", () => {
     const seeded: NewEventLogEntry[] = [
       ...consistent(1),
       seed.shipment("SO-9", "809", "BOL-9", T0),
-      seed.movement("BOL-9", "PICK", T0 + 5 * MIN),
+      seed.told("SO-9", "wms", "ALLOCATED", T0 + 5 * MIN),
       seed.status("BOL-9", "PRO-9", "PICKED_UP", T0 + 10 * MIN),
-    ].map((o) => canonicalEntry(o, "map", "mapped", Date.parse((o as { occurredAt: string }).occurredAt)));
+    ].map((o) => entryOf(o));
     await store.appendEvents(seeded);
     const out = collect("out");
     getNode("drift").receive({ payload: "check" });

@@ -84,7 +84,7 @@ describe("businessKeysOf", () => {
   it("takes every canonical object's keys from its own fields", () => {
     assert.deepEqual(businessKeysOf({ schema: "order/1", orderId: "SO-42", references: [{ type: "PO", value: "PO-1" }, { type: "DELIVERY", value: "8000123" }] }), [
       { type: "order", value: "SO-42" },
-      { type: "order", value: "PO-1" },
+      { type: "po", value: "PO-1" },
       { type: "delivery", value: "8000123" },
     ]);
     assert.deepEqual(businessKeysOf(invoice), [

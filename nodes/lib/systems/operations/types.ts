@@ -44,6 +44,12 @@ interface OperationBase {
  */
 export interface CommandOperation extends OperationBase {
   kind?: "command";
+  /**
+   * The lifecycle state the system is in for the business object once the product has told it
+   * (the WMS holds the order ALLOCATED once the pick is instructed; finance has it BILLABLE once
+   * invoice-ready is posted). Recorded with the queued call; the drift rules read it.
+   */
+  lifecycleState?: string;
   /** Largest batch the vendor API takes in one call; 1 = one call per object. */
   maxBatch: number;
   defaultBatch: number;

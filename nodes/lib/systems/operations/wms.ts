@@ -73,6 +73,7 @@ export const wmsFulfillmentInstruction: CommandOperation = {
   id: "fulfillment-instruction",
   system: "WMS",
   title: "Fulfillment instruction (stock.picking)",
+  lifecycleState: "ALLOCATED",
   profile: "wms-fulfillment-instruction",
   answerProfile: "odoo-stock-picking",
   maxBatch: 50,
