@@ -156,6 +156,8 @@ async function main(): Promise<void> {
   // The sites that report picks in the WMS (the handoff polls their pick confirmations); the others
   // report picks by RF scanner. "*" means every site, "none" no site.
   if (!process.env.LSYNC_WMS_PICK_SITES?.trim()) process.env.LSYNC_WMS_PICK_SITES = "DC3";
+  // How often the exception tab's drift node reads the event log (seconds; empty: the node's 60).
+  if (!process.env.LSYNC_DRIFT_SECONDS?.trim()) process.env.LSYNC_DRIFT_SECONDS = "60";
   let mqttUrl = process.env.MQTT_URL?.trim();
   if (!mqttUrl) {
     mqttUrl = await startEmbeddedBroker(Number(process.env.MQTT_PORT || 1883));

@@ -3,14 +3,29 @@
  * and TMS (scenario 1), then a short pick in the WMS, a delay and a re-route in the TMS each update
  * the sales order in the ERP (logistics status, expected delivery date, financial exposure) and
  * alert the customer through the portal, once each. A full pick raises nothing. Expected values
- * are computed here from what the test did and the catalog's prices.
+ * are computed here from what the test did and the catalog's prices. Then drift: the analyst sets
+ * the drift node's dispatched-while-allocated rule in the deployed tab, and a load the TMS
+ * dispatches while the WMS still holds its order allocated reaches the logistics queue once; a
+ * load picked on the RF handheld first raises nothing.
  */
 import assert from "node:assert/strict";
 import mqtt from "mqtt";
 import { after, before, describe, it } from "node:test";
 import { CATALOG } from "../../simulators/lib/catalog";
 import { startProduct, waitFor, type RunningProduct } from "../helpers/product";
-import { alertsOf, confirmPick, enterOrder, loadsOf, milestone, pickingsOf, readOrder, type Alert } from "./scenario-drivers";
+import { makeSscc } from "../../simulators/scanner-publisher";
+import { alertsOf, confirmPick, confirmScans, enterOrder, loadsOf, milestone, pickingsOf, readOrder, traceOf, type Alert } from "./scenario-drivers";
+
+/** Changes one deployed node of a type, as an analyst would in the editor, and deploys just that node. */
+async function configureNode(editorUrl: string, type: string, change: Record<string, unknown>): Promise<void> {
+  const headers = { "content-type": "application/json", "Node-RED-API-Version": "v2" };
+  const current = (await (await fetch(`${editorUrl}/flows`, { headers })).json()) as { rev: string; flows: Array<Record<string, unknown>> };
+  const target = current.flows.filter((n) => n.type === type);
+  assert.equal(target.length, 1, `one ${type} node deployed`);
+  Object.assign(target[0]!, change);
+  const res = await fetch(`${editorUrl}/flows`, { method: "POST", headers: { ...headers, "Node-RED-Deployment-Type": "nodes" }, body: JSON.stringify({ flows: current.flows, rev: current.rev }) });
+  assert.equal(res.status, 200, `deploy: ${await res.text()}`);
+}
 
 const day = (iso: string) => `/Date(${Math.floor(Date.parse(iso) / 86_400_000) * 86_400_000})/`;
 
@@ -24,7 +39,8 @@ describe("exception management, end to end", { timeout: 240_000 }, () => {
   const alerts = (n: number, what: string) => waitFor(() => alertsOf(portal, order), (a) => a.length >= n, 60_000, what);
 
   before(async () => {
-    product = await startProduct();
+    // The drift node checks every second (the shipped tab: every minute).
+    product = await startProduct({ LSYNC_DRIFT_SECONDS: "1" });
     ({ erp, wms, tms, portal } = product.simulators as Record<"erp" | "wms" | "tms" | "portal", string>);
     watcher = await mqtt.connectAsync(product.mqttUrl, { protocolVersion: 4 });
     await watcher.subscribeAsync("exceptions/#", { qos: 1 });
@@ -118,5 +134,35 @@ describe("exception management, end to end", { timeout: 240_000 }, () => {
     assert.deepEqual(picking!.moves.map((m) => m.quantity), [7, 4]);
     const [load] = await loadsOf(tms, order);
     assert.equal(load!.status, "TENDERED");
+  });
+  it("drift: a load dispatched while the WMS still holds its order allocated reaches the logistics queue once; a picked one raises nothing", async () => {
+    // The analyst edits the rule in the deployed drift node: 0 minutes instead of the shipped 30.
+    await configureNode(product.editorUrl, "lsync-drift", { dispatchedWhileAllocatedMinutes: "0" });
+    const sku = "SKU-10031";
+    const stuck = await enterOrder(erp, "17100001", [[sku, 2]], true);
+    const picked = await enterOrder(erp, "17100001", [[sku, 3]], true);
+    const loads = new Map<string, string>();
+    for (const o of [stuck, picked]) {
+      await waitFor(() => pickingsOf(wms, o), (p) => p[0]?.state === "assigned", 60_000, `the WMS pick of ${o}`);
+      const [load] = await waitFor(() => loadsOf(tms, o), (l) => l[0]?.status === "TENDERED", 60_000, `the load of ${o}`);
+      loads.set(o, load!.loadId);
+    }
+    // One order is picked on the RF handheld (DC1 reports picks by scanner) and the pick is in the log first.
+    const item = CATALOG.find((c) => c.sku === sku)!;
+    await confirmScans(product.mqttUrl, [{ event: "pick", loadId: loads.get(picked)!, item, quantity: 3, sscc: makeSscc(4812) }]);
+    await waitFor(() => traceOf(product.editorUrl, loads.get(picked)!), (t) => t.entries.some((e) => e.name === "inventory-movement/1 PICK"), 30_000, "the RF pick in the event log");
+    // The driver's app reports both loads picked up: the TMS dispatches them (its actual-shipment feed).
+    for (const o of [stuck, picked]) await milestone(tms, loads.get(o)!, { type: "PICKED_UP", stopId: `${loads.get(o)}-S1` });
+    const dispatchedInLog = (o: string) => waitFor(() => traceOf(product.editorUrl, o), (t) => t.entries.some((e) => e.kind === "event" && e.name === "shipment/1 SHIPPED" && e.system === "TMS"), 30_000, `the dispatch of ${o} in the event log`);
+    await Promise.all([dispatchedInLog(stuck), dispatchedInLog(picked)]);
+    const drift = () => queued.filter((q) => q.exceptionId.startsWith("DRIFT|"));
+    await waitFor(async () => drift().length, (n) => n >= 1, 30_000, "the drift in a team queue");
+    // Several more checks run (every second): the same drift is queued once, the picked load never.
+    await new Promise((r) => setTimeout(r, 4000));
+    assert.deepEqual(drift().map((q) => [q.topic, q.type, q.exceptionId]), [["exceptions/logistics", "UNMATCHED_EVENT", `DRIFT|DISPATCHED_WHILE_ALLOCATED|${loads.get(stuck)}`]]);
+    const trace = await traceOf(product.editorUrl, stuck);
+    const raised = trace.entries.find((e) => e.kind === "exception" && e.status === "raised");
+    assert.ok(raised, "the drift is in the stuck order's trace");
+    assert.equal(raised.name, "exception-event/1 UNMATCHED_EVENT");
   });
 });
