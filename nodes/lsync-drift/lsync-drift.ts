@@ -1,8 +1,9 @@
 import { findDrift, exceptionEventOf, type DriftRules } from "../lib/events/drift";
 import { flushEventLog } from "../lib/events/event-log";
+import { loadEvents, MAX_KPI_ENTRIES } from "../lib/events/kpis";
 import { subjectsOf } from "../lib/events/lifecycle";
 import { recordCanonical } from "../lib/events/record";
-import type { EventLogEntry, LsyncStore } from "../lib/store";
+import type { LsyncStore } from "../lib/store";
 import type { Done, Node, NodeAPI, NodeDef, NodeMessageInFlow, Send } from "../lib/red";
 
 export interface DriftDef extends NodeDef {
@@ -37,19 +38,6 @@ export function rulesOf(def: Pick<DriftDef, "dispatchedWhileAllocatedMinutes" | 
   };
 }
 
-const PAGE = 10_000;
-
-/** Every entry since `since`, paged. */
-async function entriesSince(store: LsyncStore, since: number): Promise<EventLogEntry[]> {
-  const all: EventLogEntry[] = [];
-  for (let afterId: number | undefined; ; ) {
-    const page = await store.findEvents({ since, limit: PAGE, ...(afterId !== undefined ? { afterId } : {}) });
-    all.push(...page);
-    if (page.length < PAGE) return all;
-    afterId = Math.max(...page.map((e) => e.id));
-  }
-}
-
 export default function register(RED: NodeAPI): void {
   function LsyncDriftNode(this: Node, def: DriftDef): void {
     RED.nodes.createNode(this, def);
@@ -78,7 +66,9 @@ export default function register(RED: NodeAPI): void {
       try {
         const now = Date.now();
         await flushEventLog();
-        const subjects = subjectsOf(await entriesSince(store, now - lookbackMs));
+        // The KPI node's reader: the window oldest first, at most MAX_KPI_ENTRIES entries in memory.
+        const entries = await loadEvents(store, now - lookbackMs, now + 1);
+        const subjects = subjectsOf(entries);
         const fresh = findDrift(subjects, rules, now)
           .map((f) => ({ finding: f, event: exceptionEventOf(f, now) }))
           .filter(({ event }) => !raised.has(event.idempotencyKey));
@@ -92,10 +82,11 @@ export default function register(RED: NodeAPI): void {
           msg.idempotencyKey = event.idempotencyKey;
           send(msg);
         }
+        const cut = entries.truncated ? ` · only the oldest ${MAX_KPI_ENTRIES.toLocaleString("en-US")} entries: shorten Look back` : "";
         node.status({
-          fill: raised.size ? "yellow" : "green",
+          fill: entries.truncated ? "red" : raised.size ? "yellow" : "green",
           shape: "dot",
-          text: `${subjects.length} subjects · ${raised.size} drift · ${new Date(now).toISOString().slice(11, 19)}Z`,
+          text: `${subjects.length} subjects · ${raised.size} drift · ${new Date(now).toISOString().slice(11, 19)}Z${cut}`,
         });
       } finally {
         running = false;
