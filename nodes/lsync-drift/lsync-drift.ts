@@ -1,4 +1,5 @@
-import { findDrift, exceptionEventOf, type DriftRules } from "../lib/events/drift";
+import { findDrift, exceptionEventOf, resolvedEventOf, type DriftRules } from "../lib/events/drift";
+import type { ExceptionEvent } from "../lib/canonical/types";
 import { flushEventLog } from "../lib/events/event-log";
 import { loadEvents, MAX_KPI_ENTRIES } from "../lib/events/kpis";
 import { subjectsOf } from "../lib/events/lifecycle";
@@ -56,8 +57,13 @@ export default function register(RED: NodeAPI): void {
     const lookbackMs = (Number(def.lookbackHours) > 0 ? Number(def.lookbackHours) : 72) * 3_600_000;
     const interval = def.intervalSeconds === undefined || String(def.intervalSeconds).trim() === "" ? 60 : Number(def.intervalSeconds);
     const intervalMs = Math.max(0, Number.isFinite(interval) ? interval : 60) * 1000;
-    /** Findings raised while this node runs: each is raised once (its idempotencyKey is stable across restarts for a dedupe node). */
-    const raised = new Set<string>();
+    /**
+     * Drift raised while this node runs and not yet cleared, by idempotencyKey (DRIFT|rule|subject):
+     * each is raised once, and closed when its subject is still in the window without it. After a
+     * restart the same findings are raised again with the same key; the exception route keeps one
+     * open per exceptionId.
+     */
+    const open = new Map<string, { event: ExceptionEvent; subjectId: string; rule: string }>();
     let running = false;
 
     const check = async (send: Send, original?: NodeMessageInFlow): Promise<void> => {
@@ -69,24 +75,38 @@ export default function register(RED: NodeAPI): void {
         // The KPI node's reader: the window oldest first, at most MAX_KPI_ENTRIES entries in memory.
         const entries = await loadEvents(store, now - lookbackMs, now + 1);
         const subjects = subjectsOf(entries);
-        const fresh = findDrift(subjects, rules, now)
-          .map((f) => ({ finding: f, event: exceptionEventOf(f, now) }))
-          .filter(({ event }) => !raised.has(event.idempotencyKey));
-        for (const { finding, event } of fresh) {
-          raised.add(event.idempotencyKey);
-          recordCanonical([event], node.id, "raised");
+        const found = findDrift(subjects, rules, now).map((f) => ({ finding: f, event: exceptionEventOf(f, now) }));
+        const emit = (event: ExceptionEvent, topic: string) => {
           const msg = original ? RED.util.cloneMessage(original) : ({ _msgid: RED.util.generateId() } as NodeMessageInFlow);
-          msg.topic = `drift/${finding.rule}`;
+          msg.topic = topic;
           msg.payload = event;
           msg.correlationId = event.correlationId;
           msg.idempotencyKey = event.idempotencyKey;
           send(msg);
+        };
+        for (const { finding, event } of found) {
+          if (open.has(event.idempotencyKey)) continue;
+          open.set(event.idempotencyKey, { event, subjectId: finding.subject.id, rule: finding.rule });
+          recordCanonical([event], node.id, "raised");
+          emit(event, `drift/${finding.rule}`);
+        }
+        // Cleared: the subject is still looked at and the rule no longer holds. A subject that left
+        // the window is only forgotten: nothing says the systems agree on it.
+        const still = new Set(found.map(({ event }) => event.idempotencyKey));
+        const inWindow = new Set(subjects.map((s) => s.id));
+        for (const [key, raised] of open) {
+          if (still.has(key)) continue;
+          open.delete(key);
+          if (!inWindow.has(raised.subjectId)) continue;
+          const resolved = resolvedEventOf(raised.event, now);
+          recordCanonical([resolved], node.id, "resolved");
+          emit(resolved, `drift/${raised.rule}/resolved`);
         }
         const cut = entries.truncated ? ` · only the oldest ${MAX_KPI_ENTRIES.toLocaleString("en-US")} entries: shorten Look back` : "";
         node.status({
-          fill: entries.truncated ? "red" : raised.size ? "yellow" : "green",
+          fill: entries.truncated ? "red" : open.size ? "yellow" : "green",
           shape: "dot",
-          text: `${subjects.length} subjects · ${raised.size} drift · ${new Date(now).toISOString().slice(11, 19)}Z${cut}`,
+          text: `${subjects.length} subjects · ${open.size} drift open · ${new Date(now).toISOString().slice(11, 19)}Z${cut}`,
         });
       } finally {
         running = false;

@@ -5,8 +5,8 @@
  * alert the customer through the portal, once each. A full pick raises nothing. Expected values
  * are computed here from what the test did and the catalog's prices. Then drift: the analyst sets
  * the drift node's dispatched-while-allocated rule in the deployed tab, and a load the TMS
- * dispatches while the WMS still holds its order allocated reaches the logistics queue once; a
- * load picked on the RF handheld first raises nothing.
+ * dispatches while the WMS still holds its order allocated reaches the logistics queue once, and
+ * is closed when the pick is scanned late; a load picked on the RF handheld first raises nothing.
  */
 import assert from "node:assert/strict";
 import mqtt from "mqtt";
@@ -164,5 +164,12 @@ describe("exception management, end to end", { timeout: 240_000 }, () => {
     const raised = trace.entries.find((e) => e.kind === "exception" && e.status === "raised");
     assert.ok(raised, "the drift is in the stuck order's trace");
     assert.equal(raised.name, "exception-event/1 UNMATCHED_EVENT");
+
+    // The picker scans the pick late: the systems agree again and the drift node closes the exception.
+    await confirmScans(product.mqttUrl, [{ event: "pick", loadId: loads.get(stuck)!, item, quantity: 2, sscc: makeSscc(4813) }]);
+    const closed = await waitFor(() => traceOf(product.editorUrl, stuck), (t) => t.entries.some((e) => e.kind === "exception" && e.status === "resolved"), 30_000, "the drift closed");
+    const resolution = closed.entries.find((e) => e.kind === "exception" && e.status === "resolved")!;
+    assert.equal((resolution.detail as { exceptionId: string }).exceptionId, `DRIFT|DISPATCHED_WHILE_ALLOCATED|${loads.get(stuck)}`);
+    assert.equal(drift().length, 1, "nothing more reached the queues");
   });
 });

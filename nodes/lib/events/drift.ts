@@ -152,3 +152,21 @@ export function exceptionEventOf(finding: DriftFinding, now: number): ExceptionE
     status: "OPEN",
   };
 }
+
+/**
+ * The event that closes a drift the systems no longer show (the WMS reported the pick after all):
+ * same exceptionId, status RESOLVED, resolved by the drift check. Its idempotencyKey names the time,
+ * so a drift that comes back and clears again is closed again.
+ */
+export function resolvedEventOf(raised: ExceptionEvent, now: number): ExceptionEvent {
+  const at = new Date(now).toISOString();
+  return {
+    ...raised,
+    id: `${raised.exceptionId}|RESOLVED|${at}`,
+    idempotencyKey: `${raised.exceptionId}|RESOLVED|${at}`,
+    recordedAt: at,
+    status: "RESOLVED",
+    resolution: { by: "LSYNC_DRIFT", at, note: "the systems agree again" },
+  };
+}
+

@@ -249,5 +249,20 @@ describe("lsync-drift node", () => {
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(out.length, 1, "the same drift is raised once");
     await waitFor("the exception in the event log", async () => (await store.findEvents({ key: "PRO-9" })).some((e) => e.kind === "exception" && e.nodeId === "drift"), 3000);
+
+    // The WMS reports the pick after all: the next check closes the exception, once.
+    await store.appendEvents([entryOf(seed.movement("BOL-9", "PICK", T0 + 20 * MIN))]);
+    getNode("drift").receive({ payload: "check" });
+    await waitFor("the resolution", () => out.length === 2);
+    const resolved = out[1]!.payload as { status: string; exceptionId: string; idempotencyKey: string };
+    assert.equal(out[1]!.topic, "drift/DISPATCHED_WHILE_ALLOCATED/resolved");
+    assert.equal(resolved.status, "RESOLVED");
+    assert.equal(resolved.exceptionId, "DRIFT|DISPATCHED_WHILE_ALLOCATED|809", "closes the exception raised");
+    assert.notEqual(resolved.idempotencyKey, (out[0]!.payload as { idempotencyKey: string }).idempotencyKey, "a dedupe node lets the resolution through");
+    const verdict = canonicalValidator().validate(resolved);
+    assert.equal(verdict.ok, true, JSON.stringify(verdict));
+    getNode("drift").receive({ payload: "again" });
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(out.length, 2, "closed once");
   });
 });
