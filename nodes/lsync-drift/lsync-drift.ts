@@ -91,10 +91,11 @@ export default function register(RED: NodeAPI): void {
           emit(event, `drift/${finding.rule}`);
         }
         // Cleared: the subject is still looked at and the rule no longer holds. A subject that left
-        // the window is only forgotten: nothing says the systems agree on it.
+        // the window is only forgotten: nothing says the systems agree on it. A cut window lacks the
+        // newest entries, so it closes nothing.
         const still = new Set(found.map(({ event }) => event.idempotencyKey));
         const inWindow = new Set(subjects.map((s) => s.id));
-        for (const [key, raised] of open) {
+        for (const [key, raised] of entries.truncated ? [] : open) {
           if (still.has(key)) continue;
           open.delete(key);
           if (!inWindow.has(raised.subjectId)) continue;

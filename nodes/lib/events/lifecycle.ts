@@ -2,9 +2,9 @@
  * Lifecycle state per order and shipment across ERP, WMS, TMS and finance, derived from the
  * event log: the canonical events the systems reported, and the calls by which the product told a
  * system something that puts it in a state (the WMS holds an order ALLOCATED once its pick is
- * instructed; finance has it BILLABLE once invoice-ready is posted). Entries belong to one subject when they share a business key or a
- * correlation id (transitively: an SSCC scan, the BOL on the 945 and the PRO on the 214 and 210
- * are one shipment once some entry names two of them).
+ * instructed; finance has it BILLABLE once invoice-ready is posted). Entries belong to one subject
+ * when they share a business key or a correlation id (transitively: an SSCC scan, the BOL on the
+ * 945 and the PRO on the 214 and 210 are one shipment once some entry names two of them).
  */
 import type { BusinessKey, EventLogEntry } from "../store";
 
