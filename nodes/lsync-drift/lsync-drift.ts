@@ -1,8 +1,8 @@
 import { findDrift, exceptionEventOf, resolvedEventOf, type DriftRules } from "../lib/events/drift";
 import type { ExceptionEvent } from "../lib/canonical/types";
 import { flushEventLog } from "../lib/events/event-log";
-import { loadEvents, MAX_KPI_ENTRIES } from "../lib/events/kpis";
-import { subjectsOf } from "../lib/events/lifecycle";
+import { loadEvents } from "../lib/events/kpis";
+import { LifecycleIndex } from "../lib/events/lifecycle";
 import { recordCanonical } from "../lib/events/record";
 import type { LsyncStore } from "../lib/store";
 import type { Done, Node, NodeAPI, NodeDef, NodeMessageInFlow, Send } from "../lib/red";
@@ -39,6 +39,9 @@ export function rulesOf(def: Pick<DriftDef, "dispatchedWhileAllocatedMinutes" | 
   };
 }
 
+/** How far back each read reaches before the last one's end: entries flushed late by another instance sharing the store. */
+export const OVERLAP_MS = 2 * 60_000;
+
 export default function register(RED: NodeAPI): void {
   function LsyncDriftNode(this: Node, def: DriftDef): void {
     RED.nodes.createNode(this, def);
@@ -64,6 +67,16 @@ export default function register(RED: NodeAPI): void {
      * open per exceptionId.
      */
     const open = new Map<string, { event: ExceptionEvent; subjectId: string; rule: string }>();
+    /**
+     * The lifecycle of the window, kept between checks: each check reads only what was logged since
+     * the last one (plus OVERLAP_MS, for entries another instance flushed late), so a check costs
+     * what the last minute logged, not the whole look-back.
+     */
+    const index = new LifecycleIndex();
+    /** Entries of the overlap already in the index: id → log time. */
+    const recent = new Map<number, number>();
+    /** Log time up to which the index holds every entry; null before the first read. */
+    let readUpTo: number | null = null;
     let running = false;
 
     const check = async (send: Send, original?: NodeMessageInFlow): Promise<void> => {
@@ -72,9 +85,20 @@ export default function register(RED: NodeAPI): void {
       try {
         const now = Date.now();
         await flushEventLog();
-        // The KPI node's reader: the window oldest first, at most MAX_KPI_ENTRIES entries in memory.
-        const entries = await loadEvents(store, now - lookbackMs, now + 1);
-        const subjects = subjectsOf(entries);
+        // The KPI node's reader, oldest first, at most MAX_KPI_ENTRIES entries a read: a cut read
+        // goes on from where it stopped at the next check.
+        const entries = await loadEvents(store, readUpTo === null ? now - lookbackMs : readUpTo - OVERLAP_MS, now + 1);
+        index.add(entries.filter((e) => !recent.has(e.id)));
+        for (const e of entries) recent.set(e.id, e.at);
+        readUpTo = entries.truncated && entries.length ? entries[entries.length - 1]!.at : now;
+        for (const [id, at] of recent) if (at < readUpTo - OVERLAP_MS) recent.delete(id);
+        index.prune(now - lookbackMs);
+        if (entries.truncated) {
+          // Catching up with a long window: the newest entries are not in yet, so judge nothing.
+          node.status({ fill: "yellow", shape: "ring", text: `reading the log: ${index.size} subjects, up to ${new Date(readUpTo).toISOString().slice(0, 16)}Z` });
+          return;
+        }
+        const subjects = index.subjects();
         const found = findDrift(subjects, rules, now).map((f) => ({ finding: f, event: exceptionEventOf(f, now) }));
         const emit = (event: ExceptionEvent, topic: string) => {
           const msg = original ? RED.util.cloneMessage(original) : ({ _msgid: RED.util.generateId() } as NodeMessageInFlow);
@@ -91,11 +115,10 @@ export default function register(RED: NodeAPI): void {
           emit(event, `drift/${finding.rule}`);
         }
         // Cleared: the subject is still looked at and the rule no longer holds. A subject that left
-        // the window is only forgotten: nothing says the systems agree on it. A cut window lacks the
-        // newest entries, so it closes nothing.
+        // the window is only forgotten: nothing says the systems agree on it.
         const still = new Set(found.map(({ event }) => event.idempotencyKey));
         const inWindow = new Set(subjects.map((s) => s.id));
-        for (const [key, raised] of entries.truncated ? [] : open) {
+        for (const [key, raised] of open) {
           if (still.has(key)) continue;
           open.delete(key);
           if (!inWindow.has(raised.subjectId)) continue;
@@ -103,11 +126,10 @@ export default function register(RED: NodeAPI): void {
           recordCanonical([resolved], node.id, "resolved");
           emit(resolved, `drift/${raised.rule}/resolved`);
         }
-        const cut = entries.truncated ? ` · only the oldest ${MAX_KPI_ENTRIES.toLocaleString("en-US")} entries: shorten Look back` : "";
         node.status({
-          fill: entries.truncated ? "red" : open.size ? "yellow" : "green",
+          fill: open.size ? "yellow" : "green",
           shape: "dot",
-          text: `${subjects.length} subjects · ${open.size} drift open · ${new Date(now).toISOString().slice(11, 19)}Z${cut}`,
+          text: `${subjects.length} subjects · ${open.size} drift open · ${new Date(now).toISOString().slice(11, 19)}Z`,
         });
       } finally {
         running = false;

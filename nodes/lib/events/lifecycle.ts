@@ -96,62 +96,141 @@ function toldState(entry: Pick<EventLogEntry, "id" | "at" | "detail" | "system" 
   return { system, state, at: entry.at, seenAt: entry.at, entryId: entry.id };
 }
 
-/** Groups entries into subjects (union of shared keys and correlation ids) with their milestones in time order. */
-export function subjectsOf(entries: EventLogEntry[]): Subject[] {
-  const parent = new Map<string, string>();
-  const find = (x: string): string => {
-    let root = x;
-    while (parent.get(root) !== root) root = parent.get(root)!;
-    parent.set(x, root);
-    return root;
-  };
-  const union = (a: string, b: string) => {
-    for (const x of [a, b]) if (!parent.has(x)) parent.set(x, x);
-    const [ra, rb] = [find(a), find(b)];
-    if (ra !== rb) parent.set(rb, ra);
-  };
-  const relevant = entries.filter((e) => e.kind === "event" || e.kind === "exception" || (e.kind === "call" && toldState(e) !== null));
-  const nodesOf = (e: EventLogEntry) => [
-    ...e.keys.filter((k) => joinsSubjects(k.type)).map((k) => `k:${k.value}`),
-    ...(e.correlationId ? [`c:${e.correlationId}`] : []),
-  ];
-  for (const e of relevant) {
-    const nodes = nodesOf(e);
-    for (const n of nodes) union(nodes[0]!, n);
-  }
-  const groups = new Map<string, EventLogEntry[]>();
-  for (const e of relevant) {
-    const nodes = nodesOf(e);
-    if (nodes.length === 0) continue;
-    const root = find(nodes[0]!);
-    groups.set(root, [...(groups.get(root) ?? []), e]);
-  }
-  return [...groups.values()].map(subjectOf).filter((s) => s.milestones.length > 0);
+const isRelevant = (e: EventLogEntry) => e.kind === "event" || e.kind === "exception" || (e.kind === "call" && toldState(e) !== null);
+
+/** The union-find nodes of an entry: its joining keys and its correlation id. */
+const nodesOf = (e: EventLogEntry) => [
+  ...e.keys.filter((k) => joinsSubjects(k.type)).map((k) => `k:${k.value}`),
+  ...(e.correlationId ? [`c:${e.correlationId}`] : []),
+];
+
+/** What the index keeps of one subject: its keys and threads (with the order they were first seen in) and milestones. */
+interface SubjectParts {
+  keys: Map<string, { key: BusinessKey; seq: number }>;
+  correlationIds: Map<string, number>;
+  milestones: Milestone[];
+  /** The first entry seen (its position, id and thread): the subject's name of last resort. */
+  first: { seq: number; id: number; correlationId: string | null };
+  /** Latest log time of its entries: a subject older than the window is pruned. */
+  lastSeenAt: number;
 }
 
-function subjectOf(entries: EventLogEntry[]): Subject {
-  const keys: BusinessKey[] = [];
-  const seen = new Set<string>();
-  for (const e of entries) {
-    for (const k of e.keys) {
-      if (k.type === "correlation" || seen.has(`${k.type}|${k.value}`)) continue;
-      seen.add(`${k.type}|${k.value}`);
-      keys.push(k);
+/**
+ * Subjects built up entry by entry, keeping only what the lifecycle needs (keys, threads,
+ * milestones), never the entries: the drift node feeds it what was logged since its last check
+ * instead of re-reading days of log every minute, and prunes what left its window.
+ */
+export class LifecycleIndex {
+  private readonly parent = new Map<string, string>();
+  private readonly parts = new Map<string, SubjectParts>();
+  private seq = 0;
+
+  private find(x: string): string {
+    let root = x;
+    while (this.parent.get(root) !== root) root = this.parent.get(root)!;
+    // Path compression: later finds of x are one step.
+    for (let n = x; n !== root; ) {
+      const next = this.parent.get(n)!;
+      this.parent.set(n, root);
+      n = next;
+    }
+    return root;
+  }
+
+  private union(a: string, b: string): string {
+    const [ra, rb] = [this.find(a), this.find(b)];
+    if (ra === rb) return ra;
+    const [pa, pb] = [this.parts.get(ra), this.parts.get(rb)];
+    // The smaller subject goes into the larger one.
+    const [keep, gone] = (pa?.milestones.length ?? 0) + (pa?.keys.size ?? 0) >= (pb?.milestones.length ?? 0) + (pb?.keys.size ?? 0) ? [ra, rb] : [rb, ra];
+    this.parent.set(gone, keep);
+    const from = this.parts.get(gone);
+    if (from) {
+      this.parts.delete(gone);
+      const into = this.parts.get(keep);
+      if (!into) this.parts.set(keep, from);
+      else {
+        for (const [id, k] of from.keys) if (!into.keys.has(id) || into.keys.get(id)!.seq > k.seq) into.keys.set(id, k);
+        for (const [c, seq] of from.correlationIds) if (!into.correlationIds.has(c) || into.correlationIds.get(c)! > seq) into.correlationIds.set(c, seq);
+        into.milestones.push(...from.milestones);
+        if (from.first.seq < into.first.seq) into.first = from.first;
+        into.lastSeenAt = Math.max(into.lastSeenAt, from.lastSeenAt);
+      }
+    }
+    return keep;
+  }
+
+  /** Adds entries (oldest first, as the log returns them). */
+  add(entries: Iterable<EventLogEntry>): void {
+    for (const e of entries) {
+      const seq = this.seq++;
+      if (!isRelevant(e)) continue;
+      const nodes = nodesOf(e);
+      if (nodes.length === 0) continue;
+      for (const n of nodes) if (!this.parent.has(n)) this.parent.set(n, n);
+      let root = this.find(nodes[0]!);
+      for (const n of nodes.slice(1)) root = this.union(root, n);
+      let p = this.parts.get(root);
+      if (!p) {
+        p = { keys: new Map(), correlationIds: new Map(), milestones: [], first: { seq, id: e.id, correlationId: e.correlationId }, lastSeenAt: e.at };
+        this.parts.set(root, p);
+      }
+      for (const k of e.keys) {
+        const id = `${k.type}|${k.value}`;
+        if (k.type !== "correlation" && !p.keys.has(id)) p.keys.set(id, { key: k, seq });
+      }
+      if (e.correlationId && !p.correlationIds.has(e.correlationId)) p.correlationIds.set(e.correlationId, seq);
+      const m = milestoneOf(e);
+      if (m) p.milestones.push(m);
+      p.lastSeenAt = Math.max(p.lastSeenAt, e.at);
     }
   }
-  const milestones = entries
-    .map(milestoneOf)
-    .filter((m): m is Milestone => m !== null)
-    .sort((a, b) => a.at - b.at || a.entryId - b.entryId);
+
+  /** Forgets subjects whose latest entry was logged before `before` (epoch ms); returns how many. */
+  prune(before: number): number {
+    let pruned = 0;
+    for (const [root, p] of this.parts) {
+      if (p.lastSeenAt >= before) continue;
+      this.parts.delete(root);
+      for (const { key } of p.keys.values()) if (joinsSubjects(key.type)) this.parent.delete(`k:${key.value}`);
+      for (const c of p.correlationIds.keys()) this.parent.delete(`c:${c}`);
+      this.parent.delete(root);
+      pruned++;
+    }
+    return pruned;
+  }
+
+  get size(): number {
+    return this.parts.size;
+  }
+
+  /** The subjects with at least one milestone, each with its milestones in time order. */
+  subjects(): Subject[] {
+    const out: Subject[] = [];
+    for (const p of this.parts.values()) if (p.milestones.length) out.push(subjectOf(p));
+    return out;
+  }
+}
+
+/** Groups entries into subjects (union of shared keys and correlation ids) with their milestones in time order. */
+export function subjectsOf(entries: EventLogEntry[]): Subject[] {
+  const index = new LifecycleIndex();
+  index.add(entries);
+  return index.subjects();
+}
+
+function subjectOf(p: SubjectParts): Subject {
+  const keys = [...p.keys.values()].sort((a, b) => a.seq - b.seq).map((k) => k.key);
+  const milestones = [...p.milestones].sort((a, b) => a.at - b.at || a.entryId - b.entryId);
   const state: Subject["state"] = {};
   for (const m of milestones) state[m.system] = m;
   const shipment = keys.find((k) => k.type === "shipment");
   const order = keys.find((k) => k.type === "order");
   return {
-    id: shipment?.value ?? order?.value ?? keys[0]?.value ?? entries[0]!.correlationId ?? String(entries[0]!.id),
+    id: shipment?.value ?? order?.value ?? keys[0]?.value ?? p.first.correlationId ?? String(p.first.id),
     kind: shipment || keys.some((k) => ["bol", "pro", "sscc", "tracking"].includes(k.type)) ? "shipment" : order ? "order" : "other",
     keys,
-    correlationIds: [...new Set(entries.map((e) => e.correlationId).filter((c): c is string => !!c))],
+    correlationIds: [...p.correlationIds.entries()].sort((a, b) => a[1] - b[1]).map(([c]) => c),
     milestones,
     state,
   };

@@ -10,7 +10,7 @@ import driftNode, { rulesOf } from "../../../nodes/lsync-drift/lsync-drift";
 import storeNode, { type StoreNode } from "../../../nodes/lsync-store/lsync-store";
 import { canonicalValidator } from "../../../nodes/lib/canonical/validator";
 import { exceptionEventOf, findDrift, INVOICE_WAITS_FOR_DELIVERY_MS, type DriftRules } from "../../../nodes/lib/events/drift";
-import { subjectsOf } from "../../../nodes/lib/events/lifecycle";
+import { LifecycleIndex, subjectsOf } from "../../../nodes/lib/events/lifecycle";
 import { callQueuedEntry, canonicalEntry } from "../../../nodes/lib/events/record";
 import type { EventLogEntry, NewEventLogEntry } from "../../../nodes/lib/store";
 import { collect, getNode, helper, tempDir, waitFor } from "../nodes/_helper";
@@ -101,6 +101,20 @@ describe("lifecycle", () => {
     const withPo = (so: string) => ({ ...seed.order(so, T0), references: [{ type: "PO", value: "PO-17100001" }] });
     const subjects = subjectsOf(entries([withPo("SO-21"), withPo("SO-22"), seed.told("SO-21", "wms", "ALLOCATED", T0 + MIN)]));
     assert.deepEqual(subjects.map((s) => s.id).sort(), ["SO-21", "SO-22"]);
+  });
+
+  it("built up check by check, the index holds the subjects one read of the same entries gives; it forgets what left the window", () => {
+    const all = entries([...consistent(1), ...consistent(2), seed.order("SO-3", T0 + 40 * HOUR)]);
+    const index = new LifecycleIndex();
+    // Interleaved reads: the second half joins subjects begun in the first.
+    index.add(all.filter((_, i) => i % 2 === 0));
+    index.add(all.filter((_, i) => i % 2 === 1));
+    const byId = (list: ReturnType<typeof subjectsOf>) => [...list].sort((a, b) => a.id.localeCompare(b.id));
+    assert.deepEqual(byId(index.subjects()).map((s) => [s.id, s.milestones.map((m) => m.entryId)]), byId(subjectsOf(all)).map((s) => [s.id, s.milestones.map((m) => m.entryId)]));
+    assert.equal(index.prune(T0 + 39 * HOUR), 2, "the two shipments last seen at 30 h");
+    assert.deepEqual(index.subjects().map((s) => s.id), ["SO-3"]);
+    index.add(entries([seed.told("SO-1", "wms", "ALLOCATED", T0 + 41 * HOUR)]));
+    assert.deepEqual(index.subjects().map((s) => s.id).sort(), ["SO-1", "SO-3"], "a key seen again after pruning starts a new subject");
   });
 
   it("takes a state from a call only when it was queued with one (an outcome or a plain call is no milestone)", () => {
@@ -251,7 +265,7 @@ describe("lsync-drift node", () => {
     await waitFor("the exception in the event log", async () => (await store.findEvents({ key: "PRO-9" })).some((e) => e.kind === "exception" && e.nodeId === "drift"), 3000);
 
     // The WMS reports the pick after all: the next check closes the exception, once.
-    await store.appendEvents([entryOf(seed.movement("BOL-9", "PICK", T0 + 20 * MIN))]);
+    await store.appendEvents([entryOf(seed.movement("BOL-9", "PICK", T0 + 20 * MIN), Date.now())]);
     getNode("drift").receive({ payload: "check" });
     await waitFor("the resolution", () => out.length === 2);
     const resolved = out[1]!.payload as { status: string; exceptionId: string; idempotencyKey: string };
