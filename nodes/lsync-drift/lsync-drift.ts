@@ -1,10 +1,10 @@
 import { findDrift, exceptionEventOf, resolvedEventOf, type DriftRules } from "../lib/events/drift";
 import type { ExceptionEvent } from "../lib/canonical/types";
 import { flushEventLog } from "../lib/events/event-log";
-import { loadEvents } from "../lib/events/kpis";
+import { eventPages, MAX_KPI_ENTRIES } from "../lib/events/kpis";
 import { LifecycleIndex } from "../lib/events/lifecycle";
 import { recordCanonical } from "../lib/events/record";
-import type { LsyncStore } from "../lib/store";
+import type { EventLogEntry, LsyncStore } from "../lib/store";
 import type { Done, Node, NodeAPI, NodeDef, NodeMessageInFlow, Send } from "../lib/red";
 
 export interface DriftDef extends NodeDef {
@@ -39,8 +39,15 @@ export function rulesOf(def: Pick<DriftDef, "dispatchedWhileAllocatedMinutes" | 
   };
 }
 
-/** How far back each read reaches before the last one's end: entries flushed late by another instance sharing the store. */
-export const OVERLAP_MS = 2 * 60_000;
+/** Entries written after `afterId`, in the order written, a page at a time. */
+async function* writtenSince(store: LsyncStore, afterId: number): AsyncGenerator<EventLogEntry[]> {
+  for (let last = afterId; ; ) {
+    const page = await store.findEvents({ afterId: last, order: "written", limit: 10_000 });
+    if (page.length) yield page;
+    if (page.length < 10_000) return;
+    last = page[page.length - 1]!.id;
+  }
+}
 
 export default function register(RED: NodeAPI): void {
   function LsyncDriftNode(this: Node, def: DriftDef): void {
@@ -68,15 +75,16 @@ export default function register(RED: NodeAPI): void {
      */
     const open = new Map<string, { event: ExceptionEvent; subjectId: string; rule: string }>();
     /**
-     * The lifecycle of the window, kept between checks: each check reads only what was logged since
-     * the last one (plus OVERLAP_MS, for entries another instance flushed late), so a check costs
-     * what the last minute logged, not the whole look-back.
+     * The lifecycle of the window, kept between checks: the first check reads the look-back window,
+     * later ones only what was written since (by id: an entry flushed late is still read), so a
+     * check costs what the last minute logged, not the whole look-back.
      */
     const index = new LifecycleIndex();
-    /** Entries of the overlap already in the index: id → log time. */
-    const recent = new Map<number, number>();
-    /** Log time up to which the index holds every entry; null before the first read. */
-    let readUpTo: number | null = null;
+    /** The last entry id the index has read; null before the first read. */
+    let readUpToId: number | null = null;
+    /** A first read cut at MAX_KPI_ENTRIES goes on by time from here (the ids of that millisecond read already). */
+    let resumeAt: number | null = null;
+    let readAtResume = new Set<number>();
     let running = false;
 
     const check = async (send: Send, original?: NodeMessageInFlow): Promise<void> => {
@@ -84,18 +92,33 @@ export default function register(RED: NodeAPI): void {
       running = true;
       try {
         const now = Date.now();
-        await flushEventLog();
-        // The KPI node's reader, oldest first, at most MAX_KPI_ENTRIES entries a read: a cut read
-        // goes on from where it stopped at the next check.
-        const entries = await loadEvents(store, readUpTo === null ? now - lookbackMs : readUpTo - OVERLAP_MS, now + 1);
-        index.add(entries.filter((e) => !recent.has(e.id)));
-        for (const e of entries) recent.set(e.id, e.at);
-        readUpTo = entries.truncated && entries.length ? entries[entries.length - 1]!.at : now;
-        for (const [id, at] of recent) if (at < readUpTo - OVERLAP_MS) recent.delete(id);
+        // A check asked for by a message sees what was just recorded; the timer's does not wait for
+        // the event log's flush (under load a forced flush is one long write): the next check reads it.
+        if (original) await flushEventLog();
+        const pages = readUpToId === null || resumeAt !== null
+          ? eventPages(store, resumeAt ?? now - lookbackMs, Number.MAX_SAFE_INTEGER)
+          : writtenSince(store, readUpToId);
+        // Page by page into the index (memory holds one page), at most MAX_KPI_ENTRIES entries a check.
+        let read = 0;
+        let cut = false;
+        for await (const page of pages) {
+          index.add(readAtResume.size ? page.filter((e) => !readAtResume.has(e.id)) : page);
+          read += page.length;
+          for (const e of page) if (readUpToId === null || e.id > readUpToId) readUpToId = e.id;
+          if (read >= MAX_KPI_ENTRIES) {
+            cut = true;
+            resumeAt = page[page.length - 1]!.at;
+            readAtResume = new Set(page.filter((e) => e.at === resumeAt).map((e) => e.id));
+            break;
+          }
+        }
+        if (!cut) readAtResume = new Set();
+        if (!cut) resumeAt = null;
+        if (readUpToId === null) readUpToId = 0;
         index.prune(now - lookbackMs);
-        if (entries.truncated) {
+        if (cut) {
           // Catching up with a long window: the newest entries are not in yet, so judge nothing.
-          node.status({ fill: "yellow", shape: "ring", text: `reading the log: ${index.size} subjects, up to ${new Date(readUpTo).toISOString().slice(0, 16)}Z` });
+          node.status({ fill: "yellow", shape: "ring", text: `reading the log: ${index.size} subjects, up to ${new Date(resumeAt!).toISOString().slice(0, 16)}Z` });
           return;
         }
         const subjects = index.subjects();

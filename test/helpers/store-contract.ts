@@ -382,6 +382,17 @@ export function storeContract<S extends ContractStore>(factory: StoreFactory<S>)
       assert.deepEqual(names(await store.findEvents({ afterId: first!.id, limit: 1 })), ["b"]);
     });
 
+    it("findEvents in the order written: an entry flushed late with an old time still comes after the last id read", async () => {
+      const { store } = await fresh();
+      await store.appendEvents([entry(5000, "first written", "C1", [])]);
+      const [last] = await store.findEvents({ order: "written" });
+      await store.appendEvents([entry(1000, "flushed late", "C2", []), entry(6000, "then this", "C3", [])]);
+      const names = (list: Array<{ name: string }>) => list.map((e) => e.name);
+      assert.deepEqual(names(await store.findEvents({ afterId: last!.id, order: "written" })), ["flushed late", "then this"]);
+      assert.deepEqual(names(await store.findEvents({ order: "written", afterId: last!.id, limit: 1 })), ["flushed late"]);
+      assert.deepEqual(names(await store.findEvents()), ["flushed late", "first written", "then this"], "by time otherwise");
+    });
+
     it("purgeEvents removes entries older than the cut-off and their keys", async () => {
       const { store } = await fresh();
       await store.appendEvents([entry(1000, "old", "C1", [["order", "SO-1"]]), entry(5000, "new", "C1", [["order", "SO-2"]])]);

@@ -72,33 +72,43 @@ const PAGE = 10_000;
 export const MAX_KPI_ENTRIES = 250_000;
 
 /**
- * Every entry logged in [since, until), up to `max` (then `truncated`: the KPIs cover the oldest
- * part of the window only, and /metrics says so). findEvents orders by time then id and pages by
- * count: the next page starts 1 ms after the last page's last time, once the rest of that
- * millisecond (ties are in id order) has been read by id.
+ * The entries logged in [since, until), oldest first, a page (at most 10,000) at a time: memory
+ * holds one page, whatever the window. findEvents orders by time then id and pages by count: the
+ * next page starts 1 ms after the last page's last time, once the rest of that millisecond (ties
+ * are in id order) has been read by id.
  */
-export async function loadEvents(store: EventLogStore, since: number, until: number, max = MAX_KPI_ENTRIES): Promise<EventLogEntry[] & { truncated?: boolean }> {
-  const all: EventLogEntry[] & { truncated?: boolean } = [];
-  const take = (page: EventLogEntry[]): boolean => {
-    all.push(...page.slice(0, max - all.length));
-    if (all.length < max) return true;
-    all.truncated = true;
-    return false;
-  };
+export async function* eventPages(store: EventLogStore, since: number, until: number): AsyncGenerator<EventLogEntry[]> {
   let from = since;
   for (;;) {
     const page = await store.findEvents({ since: from, until, limit: PAGE });
-    if (!take(page) || page.length < PAGE) return all;
+    if (page.length) yield page;
+    if (page.length < PAGE) return;
     const last = page[page.length - 1]!;
     let afterId = last.id;
     for (;;) {
       const ties = await store.findEvents({ since: last.at, until: last.at + 1, afterId, limit: PAGE });
-      if (!take(ties)) return all;
+      if (ties.length) yield ties;
       if (ties.length < PAGE) break;
       afterId = ties[ties.length - 1]!.id;
     }
     from = last.at + 1;
   }
+}
+
+/**
+ * Every entry logged in [since, until), up to `max` (then `truncated`: the KPIs cover the oldest
+ * part of the window only, and /metrics says so).
+ */
+export async function loadEvents(store: EventLogStore, since: number, until: number, max = MAX_KPI_ENTRIES): Promise<EventLogEntry[] & { truncated?: boolean }> {
+  const all: EventLogEntry[] & { truncated?: boolean } = [];
+  for await (const page of eventPages(store, since, until)) {
+    all.push(...page.slice(0, max - all.length));
+    if (all.length >= max) {
+      all.truncated = true;
+      break;
+    }
+  }
+  return all;
 }
 
 // ---- small helpers -----------------------------------------------------------------------------

@@ -714,7 +714,7 @@ export class PostgresStore implements LsyncStore {
     if (filter.afterId !== undefined) where.push(`id > ${arg(filter.afterId)}`);
     const limit = arg(eventLimit(filter.limit));
     const { rows } = await this.q<EventLogRecord>(
-      `SELECT * FROM ${this.t.eventLog} ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY at, id LIMIT ${limit}`,
+      `SELECT * FROM ${this.t.eventLog} ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY ${filter.order === "written" ? "id" : "at, id"} LIMIT ${limit}`,
       args,
     );
     return rows.map(toEventLogEntry);

@@ -526,7 +526,7 @@ export class SqliteStore implements LsyncStore {
     if (filter.until !== undefined) (where.push("at < ?"), args.push(filter.until));
     if (filter.afterId !== undefined) (where.push("id > ?"), args.push(filter.afterId));
     const rows = this.db
-      .prepare(`SELECT * FROM event_log ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY at, id LIMIT ?`)
+      .prepare(`SELECT * FROM event_log ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY ${filter.order === "written" ? "id" : "at, id"} LIMIT ?`)
       .all(...args, eventLimit(filter.limit));
     return (rows as EventLogRecord[]).map(toEventLogEntry);
   }

@@ -365,7 +365,7 @@ export interface EventLogEntry extends Required<Omit<NewEventLogEntry, "detail" 
   detail: unknown;
 }
 
-/** What `findEvents` selects; every field narrows. Oldest first (by time, then id). */
+/** What `findEvents` selects; every field narrows. Oldest first (by time, then id), or in the order written. */
 export interface EventLogFilter {
   /** Entries touching this business key value (any key type). */
   key?: string;
@@ -376,6 +376,11 @@ export interface EventLogFilter {
   until?: number;
   /** Only entries with a larger id (paging on from the last one seen). */
   afterId?: number;
+  /**
+   * "written": by id, the order entries were added in, whatever their time: a reader that keeps
+   * the last id it saw then misses no entry written since, however late it was flushed.
+   */
+  order?: "time" | "written";
   /** 1–10000, default 1000. */
   limit?: number;
 }
