@@ -101,9 +101,12 @@ export interface DriveResult {
  * The product's environment for a month run: its polled intakes ask every second (shipped default
  * 5 s), and every site reports its picks in the WMS (the month's pickers validate them there; no RF
  * pick scans), so the handoff takes all three sites' pick confirmations from the WMS API.
+ * A 1 GB heap: under npm start the six simulators run in the product's process, and by the end of
+ * a 5,000-order month they hold all five systems' documents in that heap too (with the 512 MB
+ * default the run died out of memory once the KPI node read its 24 h window on top).
  */
 export function monthProductEnv(webhookSecret: string): Record<string, string> {
-  return { LSYNC_POLL_SECONDS: "1", CARRIER_WEBHOOK_SECRET: webhookSecret, LSYNC_WMS_PICK_SITES: SITES.map((s) => s.site).join(",") };
+  return { LSYNC_POLL_SECONDS: "1", CARRIER_WEBHOOK_SECRET: webhookSecret, LSYNC_WMS_PICK_SITES: SITES.map((s) => s.site).join(","), LSYNC_MAX_HEAP_MB: "1024" };
 }
 
 /**
