@@ -1,10 +1,10 @@
 import { findDrift, exceptionEventOf, resolvedEventOf, type DriftRules } from "../lib/events/drift";
 import type { ExceptionEvent } from "../lib/canonical/types";
 import { flushEventLog } from "../lib/events/event-log";
-import { eventPages, MAX_KPI_ENTRIES } from "../lib/events/kpis";
+import { eventPages, MAX_KPI_ENTRIES, writtenPages } from "../lib/events/kpis";
 import { LifecycleIndex } from "../lib/events/lifecycle";
 import { recordCanonical } from "../lib/events/record";
-import type { EventLogEntry, LsyncStore } from "../lib/store";
+import type { LsyncStore } from "../lib/store";
 import type { Done, Node, NodeAPI, NodeDef, NodeMessageInFlow, Send } from "../lib/red";
 
 export interface DriftDef extends NodeDef {
@@ -37,16 +37,6 @@ export function rulesOf(def: Pick<DriftDef, "dispatchedWhileAllocatedMinutes" | 
     deliveredNotBillableHours: threshold(def.deliveredNotBillableHours, "deliveredNotBillableHours"),
     invoicedBeforeDelivered: def.invoicedBeforeDelivered !== false,
   };
-}
-
-/** Entries written after `afterId`, in the order written, a page at a time. */
-async function* writtenSince(store: LsyncStore, afterId: number): AsyncGenerator<EventLogEntry[]> {
-  for (let last = afterId; ; ) {
-    const page = await store.findEvents({ afterId: last, order: "written", limit: 10_000 });
-    if (page.length) yield page;
-    if (page.length < 10_000) return;
-    last = page[page.length - 1]!.id;
-  }
 }
 
 export default function register(RED: NodeAPI): void {
@@ -97,7 +87,7 @@ export default function register(RED: NodeAPI): void {
         if (original) await flushEventLog();
         const pages = readUpToId === null || resumeAt !== null
           ? eventPages(store, resumeAt ?? now - lookbackMs, Number.MAX_SAFE_INTEGER)
-          : writtenSince(store, readUpToId);
+          : writtenPages(store, readUpToId);
         // Page by page into the index (memory holds one page), at most MAX_KPI_ENTRIES entries a check.
         let read = 0;
         let cut = false;
@@ -112,8 +102,10 @@ export default function register(RED: NodeAPI): void {
             break;
           }
         }
-        if (!cut) readAtResume = new Set();
-        if (!cut) resumeAt = null;
+        if (!cut) {
+          resumeAt = null;
+          readAtResume = new Set();
+        }
         if (readUpToId === null) readUpToId = 0;
         index.prune(now - lookbackMs);
         if (cut) {

@@ -169,4 +169,3 @@ export function resolvedEventOf(raised: ExceptionEvent, now: number): ExceptionE
     resolution: { by: "LSYNC_DRIFT", at, note: "the systems agree again" },
   };
 }
-

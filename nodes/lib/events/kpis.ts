@@ -95,6 +95,16 @@ export async function* eventPages(store: EventLogStore, since: number, until: nu
   }
 }
 
+/** Entries written after `afterId`, in the order written (late flushes included), a page at a time. */
+export async function* writtenPages(store: EventLogStore, afterId: number): AsyncGenerator<EventLogEntry[]> {
+  for (let last = afterId; ; ) {
+    const page = await store.findEvents({ afterId: last, order: "written", limit: PAGE });
+    if (page.length) yield page;
+    if (page.length < PAGE) return;
+    last = page[page.length - 1]!.id;
+  }
+}
+
 /**
  * Every entry logged in [since, until), up to `max` (then `truncated`: the KPIs cover the oldest
  * part of the window only, and /metrics says so).
