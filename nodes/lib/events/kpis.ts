@@ -175,6 +175,13 @@ export function canonicalObjects(entries: EventLogEntry[]): EventLogEntry[] {
   return out;
 }
 
+/** Appends in place: a copy per value would make a window of n events cost n² (250,000 → seconds). */
+function pushTo<T>(map: Map<string, T[]>, key: string, value: T): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
 function countBy(map: Map<string, number>, key: string, by = 1): void {
   map.set(key, (map.get(key) ?? 0) + by);
 }
@@ -201,7 +208,7 @@ function milestoneLatency(objects: EventLogEntry[]): Kpis["milestoneLatency"] {
     if (occurred === null) continue;
     const received = time(d.recordedAt) ?? e.at;
     const source = d.source?.system ?? "unknown";
-    bySource.set(source, [...(bySource.get(source) ?? []), (received - occurred) / 1000]);
+    pushTo(bySource, source, (received - occurred) / 1000);
   }
   const out: Record<string, DurationStat> = {};
   for (const [source, values] of bySource) out[source] = durationStat(values)!;
@@ -278,7 +285,7 @@ function subjectFigures(objects: EventLogEntry[]): SubjectFigures {
     const shipped = detailsOf<Shipment>(own, "shipment").map((s) => time(s.shippedAt)).find((t) => t !== null) ?? null;
     if (released !== null && shipped !== null) {
       const key = site ?? "unknown";
-      f.orderToShip.set(key, [...(f.orderToShip.get(key) ?? []), (shipped - released) / 1000]);
+      pushTo(f.orderToShip, key, (shipped - released) / 1000);
     }
     // Shipment-to-invoice dwell. Start: delivery (see deliveredAt). Stop: the first carrier invoice-event/1 receivedAt.
     const delivered = deliveredAt(own);
