@@ -4,6 +4,7 @@ import { zonedTimeForJsonata } from "../canonical/zoned-time";
 import { parseElementString } from "../gs1";
 import type { Node } from "./fast/ast";
 import { captureNatives, compileFast, type Natives, type Registered } from "./fast";
+import { plainData } from "./plain-data";
 
 /** What a mapping sees besides the payload. */
 export interface MapContext {
@@ -104,14 +105,14 @@ export function compileMapping(source: string, input: "json" | "text", options: 
       };
       if (fast.ok) {
         try {
-          return fast.evaluate(data, bindings, natives ?? (await fastNatives()));
+          return plainData(fast.evaluate(data, bindings, natives ?? (await fastNatives())));
         } catch {
           // A failing mapping (or a case the fast path hands back): jsonata evaluates it again, so
           // the error the analyst sees is jsonata's own, word for word.
         }
       }
       try {
-        return await expression.evaluate(data, bindings);
+        return plainData(await expression.evaluate(data, bindings));
       } catch (err) {
         if (err instanceof InputError) throw err;
         const e = err as { message?: string; code?: string; position?: number };

@@ -28,7 +28,7 @@ const V1 = { name: "inventory-movement", major: 1 };
 const topic = (event: string) => `wms/DC1/scanner/RF-017/${event}`;
 const RECEIVED = "2025-03-04T10:20:00.000Z";
 
-/** JSONata builds null-prototype objects: compare them as the JSON they become. */
+/** Compares a mapping's output as the JSON it becomes on the wire. */
 function plain(value: unknown): unknown {
   return value === undefined ? undefined : JSON.parse(JSON.stringify(value));
 }
@@ -272,6 +272,23 @@ describe("compileMapping", () => {
     const m = compileMapping('{"t": $topic, "dev": $topicParts[3], "p": $props.seq, "raw": $}', "text");
     assert.deepEqual(plain(await m.map("hello", { topic: topic("pick"), props: { seq: "5" } })), { t: topic("pick"), dev: "RF-017", p: "5", raw: "hello" });
     assert.equal(await m.map(Buffer.from("buf"), { topic: "a/b" }).then((r) => (r as { raw: string }).raw), "buf");
+  });
+
+  it("maps to plain objects on both engines (Node-RED clones objects without a prototype ~17x slower); a __proto__ key stays data", async () => {
+    const source = '{"line": {"qty": qty, "tags": [{"t": "a"}]}, "merged": $merge([{"a": 1}, {"b": 2}]), "__proto__": {"polluted": true}}';
+    for (const fast of [true, false]) {
+      const m = compileMapping(source, "json", { fast });
+      assert.equal(m.engine, fast ? "fast" : "jsonata");
+      const out = (await m.map({ qty: 3 }, {})) as Record<string, unknown>;
+      const prototypes = (v: unknown): unknown[] =>
+        v !== null && typeof v === "object" ? [...(Array.isArray(v) ? [] : [Object.getPrototypeOf(v)]), ...Object.values(v).flatMap(prototypes)] : [];
+      const protos = prototypes(out);
+      assert.equal(protos.length, 5, `${m.engine}: every object counted`);
+      assert.ok(protos.every((p) => p === Object.prototype), `${m.engine}: every mapped object is a plain object`);
+      assert.deepEqual(Object.keys(out), ["line", "merged", "__proto__"]);
+      assert.equal((out as { polluted?: unknown }).polluted, undefined, "the key did not become the prototype");
+      assert.equal(JSON.stringify(out), '{"line":{"qty":3,"tags":[{"t":"a"}]},"merged":{"a":1,"b":2},"__proto__":{"polluted":true}}');
+    }
   });
 
   it("an evaluation error is an InputError with the JSONata code", async () => {
