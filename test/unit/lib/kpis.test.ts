@@ -8,13 +8,14 @@ import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import express, { type NextFunction, type Request, type Response } from "express";
-import { computeKpis, durationStat, loadEvents, percentile } from "../../../nodes/lib/events/kpis";
+import { computeKpis, durationStat, kpiEntry, loadEvents, percentile } from "../../../nodes/lib/events/kpis";
+import { stateCounts } from "../../../nodes/lib/events/dashboard";
 import { prometheusText } from "../../../nodes/lib/events/metrics";
 import { registerEventLogStore } from "../../../nodes/lib/events/event-log";
 import { callOutcomeEntry, canonicalEntry, duplicateEntry } from "../../../nodes/lib/events/record";
 import type { RowOutcome } from "../../../nodes/lib/outbox/dispatcher";
 import type { NodeAPI } from "../../../nodes/lib/red";
-import { SqliteStore, type NewEventLogEntry, type OutboxRow } from "../../../nodes/lib/store";
+import { SqliteStore, type EventLogEntry, type NewEventLogEntry, type OutboxRow } from "../../../nodes/lib/store";
 import tracePlugin, { METRICS_READ, metricsWindow } from "../../../nodes/lsync-trace/lsync-trace";
 import { tempDir } from "../nodes/_helper";
 
@@ -257,6 +258,37 @@ describe("KPIs over the event log", () => {
     assert.equal(capped.length, 10_010);
     assert.equal(capped.truncated, true);
     assert.deepEqual(capped.map((e) => e.id), read.slice(0, 10_010).map((e) => e.id), "the oldest entries, in order");
+  });
+
+  it("loadEvents keeps of each detail what the KPIs and state tables read: the same figures as whole entries", async () => {
+    const store = freshStore();
+    // The seeded objects, each with a part no KPI reads (what makes a logged object ~1 KB).
+    const padded = seeded().map((e) =>
+      e.detail && typeof e.detail === "object" ? { ...e, detail: { ...(e.detail as object), lines: [{ sku: "X".repeat(200) }], notes: "n".repeat(300) } } : e,
+    );
+    await store.appendEvents(padded);
+    const slim = await loadEvents(store, T - H, T + 100 * H);
+    const whole = await loadEvents(store, T - H, T + 100 * H, undefined, (e) => e);
+    assert.equal(slim.length, whole.length);
+    assert.deepEqual(computeKpis(slim), computeKpis(whole));
+    assert.deepEqual(stateCounts(slim), stateCounts(whole));
+    const size = (list: unknown[]) => JSON.stringify(list).length;
+    assert.ok(size(slim) < size(whole) / 2, `slim ${size(slim)} vs whole ${size(whole)} characters`);
+    assert.ok(slim.every((e) => !(e.detail as { lines?: unknown } | null)?.lines), "unread parts are left behind");
+  });
+
+  it("kpiEntry cuts locations to their first id and name, and leaves details that are not objects alone", () => {
+    const entry: EventLogEntry = { id: 1, at: T, kind: "event", name: "m", correlationId: null, nodeId: null, system: null, status: "valid", durationMs: null, keys: [], detail: null };
+    const site = { ids: [{ scheme: "GLN", value: "0614141000005" }, { scheme: "WMS_SITE", value: "DC1" }], name: "Dallas DC", address: { city: "Dallas" } };
+    const cut = kpiEntry({ ...entry, detail: { schema: "shipment/1", id: "s", site, stops: [{ type: "PICKUP", location: site, window: {} }], pod: { deliveredAt: "x", signedBy: "y" } } });
+    assert.deepEqual(cut.detail, {
+      schema: "shipment/1",
+      id: "s",
+      site: { ids: [{ value: "0614141000005" }], name: "Dallas DC" },
+      stops: [{ type: "PICKUP", location: { ids: [{ value: "0614141000005" }], name: "Dallas DC" } }],
+      pod: { deliveredAt: "x" },
+    });
+    for (const detail of [null, "text", [1, 2]]) assert.equal(kpiEntry({ ...entry, detail }).detail, detail);
   });
 
   it("percentiles are nearest-rank values", () => {
