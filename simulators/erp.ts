@@ -32,15 +32,28 @@ import { collection, decimal, inlineResults, odataDay, odataError, odataTime, pa
 /** Header fields kept on the documents as the views show them: an `eq` on them narrows before any view is built. */
 const RAW_EQ_FIELDS = new Set(["BillOfLading", "OverallGoodsMovementStatus", "DeliveryBlockReason", "SoldToParty"]);
 
-/** The rows an `eq` on a RAW_EQ_FIELDS field or a "changed since" rules out, left out early (collection() applies the whole filter after). */
-function narrowed<T extends object>(rows: Iterable<T>, filter: string | null): T[] {
-  const all = [...rows];
+/**
+ * The rows an `eq` on a RAW_EQ_FIELDS field or a "changed since" rules out, left out early (collection() applies the whole filter after).
+ * `byField` answers an `eq` from an index where one is kept (a delivery's bill of lading, looked
+ * up for every milestone of a month: scanning every delivery each time made the run quadratic).
+ */
+function narrowed<T extends object>(rows: Iterable<T>, filter: string | null, byField?: (field: string, value: string) => Iterable<T> | undefined): T[] {
   let terms: ReturnType<typeof parseFilter>;
   try {
     terms = parseFilter(filter);
   } catch {
-    return all; // collection() answers the 400
+    return [...rows]; // collection() answers the 400
   }
+  let all: T[] | undefined;
+  for (const t of terms) {
+    if ((t.op && t.op !== "eq") || !byField) continue;
+    const found = byField(t.field, String(t.value));
+    if (found) {
+      all = [...found];
+      break;
+    }
+  }
+  all ??= [...rows];
   const eqs = terms.filter((t) => (!t.op || t.op === "eq") && RAW_EQ_FIELDS.has(t.field));
   // LastChangeDateTime is kept in ms: a ge/gt on it ("changed since", every poll) narrows too.
   const since = terms.filter((t) => (t.op === "ge" || t.op === "gt") && t.field === "LastChangeDateTime");
@@ -252,6 +265,8 @@ export class ErpSimulator extends HttpSimulator {
   private readonly stock = new Map<string, StockRow>();
   private readonly salesOrders = new Map<string, SalesOrder>();
   private readonly deliveries = new Map<string, Delivery>();
+  /** Deliveries per bill of lading (set when a delivery is created, never changed after). */
+  private readonly deliveriesByBol = new Map<string, Delivery[]>();
   private readonly materialDocs = new Map<string, MaterialDoc>();
   private readonly billingDocs = new Map<string, BillingDoc>();
   private readonly csrfTokens = new Set<string>();
@@ -276,7 +291,7 @@ export class ErpSimulator extends HttpSimulator {
 
     this.get(svc("API_OUTBOUND_DELIVERY_SRV", "A_OutbDeliveryHeader"), (req) => ({
       status: 200,
-      body: collection(narrowed(this.deliveries.values(), req.query.get("$filter")).map((d) => this.dlvView(d, false)), req.query, (r) => this.dlvView(this.deliveries.get(String(r.DeliveryDocument))!, expands(req))),
+      body: collection(narrowed(this.deliveries.values(), req.query.get("$filter"), (field, value) => (field === "BillOfLading" ? (this.deliveriesByBol.get(value) ?? []) : undefined)).map((d) => this.dlvView(d, false)), req.query, (r) => this.dlvView(this.deliveries.get(String(r.DeliveryDocument))!, expands(req))),
     }));
     this.get(svc("API_OUTBOUND_DELIVERY_SRV", "A_OutbDeliveryHeader", true), (req) => {
       const d = this.deliveries.get(this.singleKey(req));
@@ -632,7 +647,7 @@ export class ErpSimulator extends HttpSimulator {
       HeaderWeightUnit: "KG",
       items,
     };
-    this.deliveries.set(dlv.DeliveryDocument, dlv);
+    this.addDelivery(dlv);
     return { status: 201, body: { d: this.dlvView(dlv, true) }, headers: { location: this.uri(`API_OUTBOUND_DELIVERY_SRV/A_OutbDeliveryHeader('${dlv.DeliveryDocument}')`) } };
   }
 
@@ -924,12 +939,20 @@ export class ErpSimulator extends HttpSimulator {
     };
   }
 
+  private addDelivery(dlv: Delivery): void {
+    this.deliveries.set(dlv.DeliveryDocument, dlv);
+    const withBol = this.deliveriesByBol.get(dlv.BillOfLading);
+    if (withBol) withBol.push(dlv);
+    else this.deliveriesByBol.set(dlv.BillOfLading, [dlv]);
+  }
+
   protected resetState(): void {
     this.materials.clear();
     this.plants.clear();
     this.stock.clear();
     this.salesOrders.clear();
     this.deliveries.clear();
+    this.deliveriesByBol.clear();
     this.materialDocs.clear();
     this.billingDocs.clear();
     this.csrfTokens.clear();
@@ -1020,7 +1043,7 @@ export class ErpSimulator extends HttpSimulator {
         ItemGrossWeight: Math.round((this.materials.get(i.Material)?.grossWeightKg ?? 0) * i.RequestedQuantity * 1000) / 1000,
       })),
     };
-    this.deliveries.set(dlv.DeliveryDocument, dlv);
+    this.addDelivery(dlv);
   }
 }
 

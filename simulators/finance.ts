@@ -78,6 +78,8 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 export class FinanceSimulator extends HttpSimulator {
   private readonly accruals = new Map<string, Accrual>();
   private readonly accrualByExternal = new Map<string, string>();
+  /** Accrual ids per shipment: the product looks accruals up by shipment for every delivery, so a scan of all would be quadratic over a month. */
+  private readonly accrualsByShipment = new Map<string, string[]>();
   private readonly invoiceReady = new Map<string, InvoiceReady>();
   private readonly invoiceReadyByExternal = new Map<string, string>();
   private readonly apInvoices = new Map<string, ApInvoice>();
@@ -89,7 +91,7 @@ export class FinanceSimulator extends HttpSimulator {
     this.route("POST", "/api/v1/accruals", (req) => this.postAccrual(req));
     this.route("GET", "/api/v1/accruals", (req) => {
       const shipmentId = req.query.get("shipmentId");
-      const items = [...this.accruals.values()].filter((a) => shipmentId === null || a.shipmentId === shipmentId);
+      const items = shipmentId === null ? [...this.accruals.values()] : (this.accrualsByShipment.get(shipmentId) ?? []).map((id) => this.accruals.get(id)!);
       return { status: 200, body: { items, count: items.length } };
     });
     this.route("GET", "/api/v1/accruals/:id", (req) => {
@@ -138,6 +140,9 @@ export class FinanceSimulator extends HttpSimulator {
     if (description) a.description = description;
     this.accruals.set(a.id, a);
     if (externalId !== undefined) this.accrualByExternal.set(externalId, a.id);
+    const ofShipment = this.accrualsByShipment.get(a.shipmentId);
+    if (ofShipment) ofShipment.push(a.id);
+    else this.accrualsByShipment.set(a.shipmentId, [a.id]);
     return { status: 201, body: a, headers: { location: `/api/v1/accruals/${a.id}` } };
   }
 
@@ -220,6 +225,7 @@ export class FinanceSimulator extends HttpSimulator {
   protected resetState(): void {
     this.accruals.clear();
     this.accrualByExternal.clear();
+    this.accrualsByShipment.clear();
     this.invoiceReady.clear();
     this.invoiceReadyByExternal.clear();
     this.apInvoices.clear();

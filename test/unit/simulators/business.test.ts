@@ -184,6 +184,17 @@ describe("WMS (Odoo JSON-RPC)", () => {
     assert.deepEqual(conf.body.confirmations[0]?.lines, [{ sku: "SKU-10023", gtin: "04012345123456", lot: "L2611A", quantity: 6, ordered: 6 }]);
   });
 
+  it("a search on fields copied from the picking (judged before records are built) answers as one on the record's own fields", async () => {
+    for (const origin of ["SO-2000001", "SO-2000002"]) await rpc<number>("stock.picking", "create", [{ picking_type_id: 1, origin, partner_id: 7, move_ids: [[0, 0, { product_id: 1, product_uom_qty: 1 }]] }]);
+    const origins = async (domain: unknown[]) =>
+      ((await rpc<Array<{ origin: string }>>("stock.picking", "search_read", [domain], { fields: ["origin"] })).body.result ?? []).map((r) => r.origin).sort();
+    assert.deepEqual(await origins([["origin", "in", ["SO-2000001", "SO-2000002", "SO-9"]]]), ["SO-2000001", "SO-2000002"]);
+    assert.deepEqual(await origins(["&", ["origin", "in", ["SO-2000001", "SO-2000002"]], ["state", "=", "draft"]]), ["SO-2000001", "SO-2000002"]);
+    // partner_id is a many2one on the record ([id, name]): not pre-judged, same answer.
+    assert.deepEqual(await origins([["origin", "in", ["SO-2000001", "SO-2000002"]], ["partner_id", "=", 7]]), ["SO-2000001", "SO-2000002"]);
+    assert.equal((await rpc<number>("stock.picking", "search_count", [[["origin", "=", "SO-2000002"]]])).body.result, 1);
+  });
+
   it("unsupported domain operators and bad product ids are Odoo errors, not crashes", async () => {
     const or = await rpc("stock.picking", "search_read", [["|", ["state", "=", "done"], ["state", "=", "draft"]]]);
     assert.match(or.body.error?.data.message ?? "", /not supported/);

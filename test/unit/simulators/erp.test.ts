@@ -129,6 +129,23 @@ describe("ERP (SAP OData V2)", () => {
     assert.equal(missing.body.error.message.lang, "en");
   });
 
+  it("deliveries filtered by bill of lading (answered from an index) and by another field besides", async () => {
+    const DLV = `${sim.url}${BASE}/API_OUTBOUND_DELIVERY_SRV/A_OutbDeliveryHeader`;
+    const made: string[] = [];
+    for (const bol of ["BOL-1", "BOL-2", "BOL-1"]) {
+      const dl = await post<{ d: { DeliveryDocument: string } }>(DLV, { ReferenceSDDocument: "1000002", BillOfLading: bol });
+      assert.equal(dl.status, 201);
+      made.push(dl.body.d.DeliveryDocument);
+    }
+    await post(`${sim.url}${BASE}/API_OUTBOUND_DELIVERY_SRV/PostGoodsIssue?DeliveryDocument='${made[2]}'`, {});
+    const ids = async (filter: string) =>
+      (await call<{ d: { results: Array<{ DeliveryDocument: string }> } }>(`${DLV}?$filter=${encodeURIComponent(filter)}`)).body.d.results.map((d) => d.DeliveryDocument).sort();
+    assert.deepEqual(await ids("BillOfLading eq 'BOL-1'"), [made[0], made[2]].sort());
+    assert.deepEqual(await ids("BillOfLading eq 'BOL-2'"), [made[1]]);
+    assert.deepEqual(await ids("BillOfLading eq 'BOL-1' and OverallGoodsMovementStatus eq 'C'"), [made[2]]);
+    assert.deepEqual(await ids("BillOfLading eq 'BOL-9'"), []);
+  });
+
   it("delivery → PostGoodsIssue → billing", async () => {
     const dl = await post<{ d: { DeliveryDocument: string; OverallGoodsMovementStatus: string } }>(`${sim.url}${BASE}/API_OUTBOUND_DELIVERY_SRV/A_OutbDeliveryHeader`, { ReferenceSDDocument: "1000002" });
     assert.equal(dl.status, 201);
