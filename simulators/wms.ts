@@ -197,7 +197,7 @@ export class WmsSimulator extends HttpSimulator {
     const kw: Json = isObject(kwargs) ? kwargs : {};
     if (model === "stock.picking") return this.pickingMethod(method, pos, kw);
     if (model === "stock.move" && method === "write") return this.writeMoves(pos[0], pos[1]);
-    if (model === "stock.move") return this.readModel(method, pos, kw, [...this.moves.values()].map((m) => this.moveRecord(m)));
+    if (model === "stock.move") return this.readModel(method, pos, kw, this.recordsFor(method, pos, kw, this.moves, (m) => this.moveRecord(m), RAW_MOVE_FIELDS));
     if (model === "product.product") return this.readModel(method, pos, kw, this.productRecords());
     throw new RpcError("builtins.KeyError", `Model ${model} does not exist in the simulator`);
   }
@@ -222,18 +222,30 @@ export class WmsSimulator extends HttpSimulator {
         return this.transition(pos[0], ["draft", "waiting", "confirmed", "assigned"], "cancel");
       case "button_validate":
         return this.validate(pos[0]);
-      default: {
-        const all = [...this.pickings.values()];
-        // A search whose terms are on fields a record copies from its picking unchanged is judged
-        // on the pickings first, so only the matches are built as records: the month run's poll of
-        // a day's picks by origin built all 5,000 records each time. readModel applies it again.
-        const domain = method.startsWith("search") ? (pos[0] ?? kw.domain ?? []) : null;
-        const onRawFields = Array.isArray(domain) && domain.every((t) => t === "&" || (Array.isArray(t) && RAW_PICKING_FIELDS.has(t[0] as string)));
-        const matches = onRawFields ? compileDomain(domain) : null;
-        const candidates = matches ? all.filter((p) => matches(p as unknown as Json)) : all;
-        return this.readModel(method, pos, kw, candidates.map((p) => this.pickingRecord(p)));
-      }
+      default:
+        return this.readModel(method, pos, kw, this.recordsFor(method, pos, kw, this.pickings, (p) => this.pickingRecord(p), RAW_PICKING_FIELDS));
     }
+  }
+
+  /**
+   * The records a read or search needs built: for `read`, those of the ids asked; for a search
+   * whose terms are all on fields the record shows as they are, those the terms match; else all.
+   * Building every record for each call made the month run quadratic (a day's picks polled by
+   * origin, a picking's moves read by id, against 5,000 pickings). readModel applies the domain again.
+   */
+  private recordsFor<T extends { id: number }>(method: string, pos: unknown[], kw: Json, objects: Map<number, T>, toRecord: (o: T) => Json, rawFields: Set<string>): Json[] {
+    if (method === "read") {
+      const ids: unknown[] = Array.isArray(pos[0]) ? pos[0] : [pos[0]];
+      return ids.flatMap((id) => {
+        const o = typeof id === "number" ? objects.get(id) : undefined;
+        return o ? [toRecord(o)] : []; // a missing id is readModel's MissingError
+      });
+    }
+    const all = [...objects.values()];
+    const domain = method.startsWith("search") ? (pos[0] ?? kw.domain ?? []) : null;
+    const onRawFields = Array.isArray(domain) && domain.every((t) => t === "&" || (Array.isArray(t) && rawFields.has(t[0] as string)));
+    const matches = onRawFields ? compileDomain(domain) : null;
+    return (matches ? all.filter((o) => matches(o as unknown as Json)) : all).map(toRecord);
   }
 
   private readModel(method: string, pos: unknown[], kw: Json, records: Json[]): unknown {
@@ -468,8 +480,9 @@ function compare(a: unknown, b: unknown): number {
 }
 
 /** Odoo domain → predicate. Many2one values compare on their id. */
-/** Picking fields its record shows as they are (pickingRecord): a domain on them reads the same on either. */
+/** Fields a record shows as they are (pickingRecord, moveRecord; a many2one's id is what a domain compares): a domain on them reads the same on either. */
 const RAW_PICKING_FIELDS = new Set(["id", "name", "origin", "state", "scheduled_date", "date_done", "carrier_tracking_ref", "create_date", "write_date"]);
+const RAW_MOVE_FIELDS = new Set(["id", "name", "picking_id", "product_id", "product_uom_qty", "quantity", "state"]);
 
 function compileDomain(domain: unknown): (r: Json) => boolean {
   if (!Array.isArray(domain)) throw new RpcError("builtins.ValueError", "domain must be a list");

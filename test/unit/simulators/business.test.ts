@@ -193,6 +193,14 @@ describe("WMS (Odoo JSON-RPC)", () => {
     // partner_id is a many2one on the record ([id, name]): not pre-judged, same answer.
     assert.deepEqual(await origins([["origin", "in", ["SO-2000001", "SO-2000002"]], ["partner_id", "=", 7]]), ["SO-2000001", "SO-2000002"]);
     assert.equal((await rpc<number>("stock.picking", "search_count", [[["origin", "=", "SO-2000002"]]])).body.result, 1);
+    // read by ids builds those records only, in the order asked; an unknown id is Odoo's MissingError.
+    const [picking] = (await rpc<Array<{ id: number; move_ids: number[] }>>("stock.picking", "search_read", [[["origin", "=", "SO-2000001"]]], { fields: ["move_ids"] })).body.result ?? [];
+    const moves = (await rpc<Array<{ id: number; picking_id: [number, string] }>>("stock.move", "read", [[...picking!.move_ids].reverse(), ["picking_id"]])).body.result ?? [];
+    assert.deepEqual(moves.map((m) => m.id), [...picking!.move_ids].reverse());
+    assert.ok(moves.every((m) => m.picking_id[0] === picking!.id));
+    assert.equal((await rpc("stock.move", "search_count", [[["picking_id", "=", picking!.id]]])).body.result, picking!.move_ids.length);
+    const missing = await rpc("stock.picking", "read", [[picking!.id, 987654]]);
+    assert.equal(missing.body.error?.data.name, "odoo.exceptions.MissingError");
   });
 
   it("unsupported domain operators and bad product ids are Odoo errors, not crashes", async () => {
