@@ -195,6 +195,7 @@ export class SqliteStore implements LsyncStore {
   readonly instanceId: string;
   private readonly db: Database.Database;
   private readonly stmt;
+  private readonly statements = new Map<string, Database.Statement>();
   /** The hot writes (intake, dedupe, outbox, event log) commit together, one transaction per event-loop turn. */
   private readonly group: GroupCommit;
 
@@ -278,6 +279,21 @@ export class SqliteStore implements LsyncStore {
     }
     return statement;
   }
+  /**
+   * A statement prepared once per SQL text. Preparing costs about as much as running a small query,
+   * and the rule-state and polling calls ran a prepare each time (8 s of the 5,000-order month's
+   * profile). Most texts are constants; a trace's list of correlation ids varies, so the map is bounded.
+   */
+  private prepared(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      if (this.statements.size > 500) this.statements.clear();
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
 
   async addToInbox(items: NewInboxItem[]): Promise<number[]> {
     const now = Date.now();
@@ -352,10 +368,10 @@ export class SqliteStore implements LsyncStore {
 
   async purgeSettled(cutoffs: RetentionCutoffs): Promise<PurgeCounts> {
     return this.db.transaction((): PurgeCounts => ({
-      inbox: this.db.prepare("DELETE FROM inbox WHERE state <> 'pending' AND settled_at < ?").run(cutoffs.settledBefore).changes,
-      outbox: this.db.prepare("DELETE FROM outbox WHERE state IN ('sent', 'dead') AND done_at < ?").run(cutoffs.settledBefore).changes,
-      fileLedger: this.db.prepare("DELETE FROM sftp_files WHERE taken_at < ?").run(cutoffs.ledgerBefore).changes,
-      pollSeen: this.db.prepare("DELETE FROM poll_seen WHERE taken_at < ?").run(cutoffs.ledgerBefore).changes,
+      inbox: this.prepared("DELETE FROM inbox WHERE state <> 'pending' AND settled_at < ?").run(cutoffs.settledBefore).changes,
+      outbox: this.prepared("DELETE FROM outbox WHERE state IN ('sent', 'dead') AND done_at < ?").run(cutoffs.settledBefore).changes,
+      fileLedger: this.prepared("DELETE FROM sftp_files WHERE taken_at < ?").run(cutoffs.ledgerBefore).changes,
+      pollSeen: this.prepared("DELETE FROM poll_seen WHERE taken_at < ?").run(cutoffs.ledgerBefore).changes,
     }))();
   }
 
@@ -461,8 +477,8 @@ export class SqliteStore implements LsyncStore {
     narrow("node_id = ?", filter.nodeId);
     narrow("correlation_id = ?", filter.correlationId);
     narrow("id < ?", filter.beforeId);
-    const rows = this.db
-      .prepare(`SELECT * FROM dead_letters ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ?`)
+    const rows = this
+      .prepared(`SELECT * FROM dead_letters ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ?`)
       .all(...args, limit);
     return (rows as DeadLetterRecord[]).map(toDeadLetter);
   }
@@ -493,10 +509,10 @@ export class SqliteStore implements LsyncStore {
   async appendEvents(entries: NewEventLogEntry[]): Promise<void> {
     if (entries.length === 0) return;
     this.eventStmt ??= {
-      add: this.db.prepare(
+      add: this.prepared(
         "INSERT INTO event_log (at, kind, name, correlation_id, node_id, system, status, duration_ms, keys, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       ),
-      addKey: this.db.prepare("INSERT OR IGNORE INTO event_keys (value, event_id, type) VALUES (?, ?, ?)"),
+      addKey: this.prepared("INSERT OR IGNORE INTO event_keys (value, event_id, type) VALUES (?, ?, ?)"),
     };
     const { add, addKey } = this.eventStmt;
     return this.group.run(() => {
@@ -525,16 +541,16 @@ export class SqliteStore implements LsyncStore {
     if (filter.since !== undefined) (where.push("at >= ?"), args.push(filter.since));
     if (filter.until !== undefined) (where.push("at < ?"), args.push(filter.until));
     if (filter.afterId !== undefined) (where.push("id > ?"), args.push(filter.afterId));
-    const rows = this.db
-      .prepare(`SELECT * FROM event_log ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY ${filter.order === "written" ? "id" : "at, id"} LIMIT ?`)
+    const rows = this
+      .prepared(`SELECT * FROM event_log ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY ${filter.order === "written" ? "id" : "at, id"} LIMIT ?`)
       .all(...args, eventLimit(filter.limit));
     return (rows as EventLogRecord[]).map(toEventLogEntry);
   }
 
   async purgeEvents(before: number): Promise<number> {
     return this.db.transaction(() => {
-      this.db.prepare("DELETE FROM event_keys WHERE event_id IN (SELECT id FROM event_log WHERE at < ?)").run(before);
-      return this.db.prepare("DELETE FROM event_log WHERE at < ?").run(before).changes;
+      this.prepared("DELETE FROM event_keys WHERE event_id IN (SELECT id FROM event_log WHERE at < ?)").run(before);
+      return this.prepared("DELETE FROM event_log WHERE at < ?").run(before).changes;
     })();
   }
 
@@ -556,13 +572,13 @@ export class SqliteStore implements LsyncStore {
   async recordAudit(entry: NewAuditEntry): Promise<number> {
     this.ensureAudit();
     const values = auditValues(entry);
-    return Number(this.db.prepare("INSERT INTO audit (at, username, action, target, detail) VALUES (?, ?, ?, ?, ?)").run(...values).lastInsertRowid);
+    return Number(this.prepared("INSERT INTO audit (at, username, action, target, detail) VALUES (?, ?, ?, ?, ?)").run(...values).lastInsertRowid);
   }
 
   async listAudit(filter: AuditFilter = {}): Promise<AuditEntry[]> {
     this.ensureAudit();
     const { sql, args } = auditWhere(filter, () => "?");
-    const rows = this.db.prepare(`SELECT * FROM audit ${sql} ORDER BY id DESC LIMIT ?`).all(...args, auditLimit(filter));
+    const rows = this.prepared(`SELECT * FROM audit ${sql} ORDER BY id DESC LIMIT ?`).all(...args, auditLimit(filter));
     return (rows as AuditRecord[]).map(toAuditEntry);
   }
   // ---- end audit ----
@@ -571,9 +587,9 @@ export class SqliteStore implements LsyncStore {
 
   async takeInPolled(source: string, items: NewInboxItem[], cursor: string): Promise<InboxItem[]> {
     const now = Date.now();
-    const seen = this.db.prepare("INSERT INTO poll_seen (source, key, inbox_id, taken_at) VALUES (?, ?, 0, ?) ON CONFLICT (source, key) DO NOTHING");
-    const link = this.db.prepare("UPDATE poll_seen SET inbox_id = ? WHERE source = ? AND key = ?");
-    const moveCursor = this.db.prepare(
+    const seen = this.prepared("INSERT INTO poll_seen (source, key, inbox_id, taken_at) VALUES (?, ?, 0, ?) ON CONFLICT (source, key) DO NOTHING");
+    const link = this.prepared("UPDATE poll_seen SET inbox_id = ? WHERE source = ? AND key = ?");
+    const moveCursor = this.prepared(
       "INSERT INTO poll_cursor (source, cursor, updated_at) VALUES (?, ?, ?) ON CONFLICT (source) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at",
     );
     return this.db.transaction((): InboxItem[] => {
@@ -592,7 +608,7 @@ export class SqliteStore implements LsyncStore {
   }
 
   async pollCursor(source: string): Promise<string | null> {
-    const row = this.db.prepare("SELECT cursor FROM poll_cursor WHERE source = ?").get(source) as { cursor: string } | undefined;
+    const row = this.prepared("SELECT cursor FROM poll_cursor WHERE source = ?").get(source) as { cursor: string } | undefined;
     return row?.cursor ?? null;
   }
 
@@ -611,8 +627,8 @@ export class SqliteStore implements LsyncStore {
       if (known) return { duplicate: true, file: known, ids: [] };
       const now = Date.now();
       const id = Number(
-        this.db
-          .prepare("INSERT INTO sftp_files (scope, sha256, name, taken_at, records) VALUES (?, ?, ?, ?, ?)")
+        this
+          .prepared("INSERT INTO sftp_files (scope, sha256, name, taken_at, records) VALUES (?, ?, ?, ?, ?)")
           .run(file.scope, file.sha256, file.name, now, items.length).lastInsertRowid,
       );
       const ids = items.map((item) =>
@@ -630,8 +646,8 @@ export class SqliteStore implements LsyncStore {
   }
 
   private fileByHashSync(scope: string, sha256: string): FileRecord | null {
-    const row = this.db
-      .prepare("SELECT id, scope, sha256, name, taken_at, records FROM sftp_files WHERE scope = ? AND sha256 = ?")
+    const row = this
+      .prepared("SELECT id, scope, sha256, name, taken_at, records FROM sftp_files WHERE scope = ? AND sha256 = ?")
       .get(scope, sha256) as { id: number; scope: string; sha256: string; name: string; taken_at: number; records: number } | undefined;
     return row ? { id: row.id, scope: row.scope, sha256: row.sha256, name: row.name, takenAt: row.taken_at, records: row.records } : null;
   }
@@ -639,7 +655,7 @@ export class SqliteStore implements LsyncStore {
   // ---- Rule state (business-rule nodes) ---------------------------------------------------
 
   async getRuleState(scope: string, key: string): Promise<RuleState | null> {
-    const row = this.db.prepare("SELECT * FROM rule_state WHERE scope = ? AND key = ?").get(scope, key) as RuleStateRecord | undefined;
+    const row = this.prepared("SELECT * FROM rule_state WHERE scope = ? AND key = ?").get(scope, key) as RuleStateRecord | undefined;
     return row ? toRuleState(row) : null;
   }
 
@@ -648,27 +664,27 @@ export class SqliteStore implements LsyncStore {
     const json = JSON.stringify(value ?? null);
     const changes =
       expectedVersion === 0
-        ? this.db
-            .prepare("INSERT INTO rule_state (scope, key, value, due_at, version, updated_at) VALUES (?, ?, ?, ?, 1, ?) ON CONFLICT (scope, key) DO NOTHING")
+        ? this
+            .prepared("INSERT INTO rule_state (scope, key, value, due_at, version, updated_at) VALUES (?, ?, ?, ?, 1, ?) ON CONFLICT (scope, key) DO NOTHING")
             .run(scope, key, json, dueAt, now).changes
-        : this.db
-            .prepare("UPDATE rule_state SET value = ?, due_at = ?, version = version + 1, updated_at = ? WHERE scope = ? AND key = ? AND version = ?")
+        : this
+            .prepared("UPDATE rule_state SET value = ?, due_at = ?, version = version + 1, updated_at = ? WHERE scope = ? AND key = ? AND version = ?")
             .run(json, dueAt, now, scope, key, expectedVersion).changes;
     return changes === 1 ? expectedVersion + 1 : null;
   }
 
   async deleteRuleState(scope: string, key: string, expectedVersion: number): Promise<boolean> {
-    return this.db.prepare("DELETE FROM rule_state WHERE scope = ? AND key = ? AND version = ?").run(scope, key, expectedVersion).changes === 1;
+    return this.prepared("DELETE FROM rule_state WHERE scope = ? AND key = ? AND version = ?").run(scope, key, expectedVersion).changes === 1;
   }
 
   async dueRuleStates(scope: string, now: number, limit: number): Promise<RuleState[]> {
-    const rows = this.db
-      .prepare("SELECT * FROM rule_state WHERE scope = ? AND due_at IS NOT NULL AND due_at <= ? ORDER BY due_at, key LIMIT ?")
+    const rows = this
+      .prepared("SELECT * FROM rule_state WHERE scope = ? AND due_at IS NOT NULL AND due_at <= ? ORDER BY due_at, key LIMIT ?")
       .all(scope, now, Math.min(Math.max(Math.trunc(limit) || 1, 1), 1000)) as RuleStateRecord[];
     return rows.map(toRuleState);
   }
 
   async countRuleStates(scope: string): Promise<number> {
-    return (this.db.prepare("SELECT count(*) AS n FROM rule_state WHERE scope = ?").get(scope) as { n: number }).n;
+    return (this.prepared("SELECT count(*) AS n FROM rule_state WHERE scope = ?").get(scope) as { n: number }).n;
   }
 }
