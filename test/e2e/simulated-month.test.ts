@@ -14,9 +14,9 @@ import type { Month } from "../../simulators/month/model";
 import { startProduct, TEST_WMS_LOGIN, type RunningProduct } from "../helpers/product";
 
 /**
- * The issue's size, 5,000 orders, in CI too: on this 2-core machine the product took them in 219 s
- * of driving (22.9 orders/s), measured 2026-12-01. `MONTH_ORDERS=800` runs a smaller month while
- * working on a flow.
+ * The issue's size, 5,000 orders, in CI too: on a 2-core machine the product took them in 219 to
+ * 443 s of driving, run alone (machines differ by 2x; 2026-12-01), and up to 600 s inside CI's
+ * concurrent run. `MONTH_ORDERS=800` runs a smaller month while working on a flow.
  */
 const ORDERS = Number(process.env.MONTH_ORDERS ?? 5000);
 
