@@ -279,6 +279,7 @@ export class SqliteStore implements LsyncStore {
     }
     return statement;
   }
+
   /**
    * A statement prepared once per SQL text. Preparing costs about as much as running a small query,
    * and the rule-state and polling calls ran a prepare each time (8 s of the 5,000-order month's
@@ -293,7 +294,6 @@ export class SqliteStore implements LsyncStore {
     }
     return statement;
   }
-
 
   async addToInbox(items: NewInboxItem[]): Promise<number[]> {
     const now = Date.now();
@@ -477,8 +477,7 @@ export class SqliteStore implements LsyncStore {
     narrow("node_id = ?", filter.nodeId);
     narrow("correlation_id = ?", filter.correlationId);
     narrow("id < ?", filter.beforeId);
-    const rows = this
-      .prepared(`SELECT * FROM dead_letters ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ?`)
+    const rows = this.prepared(`SELECT * FROM dead_letters ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ?`)
       .all(...args, limit);
     return (rows as DeadLetterRecord[]).map(toDeadLetter);
   }
@@ -541,8 +540,7 @@ export class SqliteStore implements LsyncStore {
     if (filter.since !== undefined) (where.push("at >= ?"), args.push(filter.since));
     if (filter.until !== undefined) (where.push("at < ?"), args.push(filter.until));
     if (filter.afterId !== undefined) (where.push("id > ?"), args.push(filter.afterId));
-    const rows = this
-      .prepared(`SELECT * FROM event_log ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY ${filter.order === "written" ? "id" : "at, id"} LIMIT ?`)
+    const rows = this.prepared(`SELECT * FROM event_log ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY ${filter.order === "written" ? "id" : "at, id"} LIMIT ?`)
       .all(...args, eventLimit(filter.limit));
     return (rows as EventLogRecord[]).map(toEventLogEntry);
   }
@@ -627,8 +625,7 @@ export class SqliteStore implements LsyncStore {
       if (known) return { duplicate: true, file: known, ids: [] };
       const now = Date.now();
       const id = Number(
-        this
-          .prepared("INSERT INTO sftp_files (scope, sha256, name, taken_at, records) VALUES (?, ?, ?, ?, ?)")
+        this.prepared("INSERT INTO sftp_files (scope, sha256, name, taken_at, records) VALUES (?, ?, ?, ?, ?)")
           .run(file.scope, file.sha256, file.name, now, items.length).lastInsertRowid,
       );
       const ids = items.map((item) =>
@@ -646,8 +643,7 @@ export class SqliteStore implements LsyncStore {
   }
 
   private fileByHashSync(scope: string, sha256: string): FileRecord | null {
-    const row = this
-      .prepared("SELECT id, scope, sha256, name, taken_at, records FROM sftp_files WHERE scope = ? AND sha256 = ?")
+    const row = this.prepared("SELECT id, scope, sha256, name, taken_at, records FROM sftp_files WHERE scope = ? AND sha256 = ?")
       .get(scope, sha256) as { id: number; scope: string; sha256: string; name: string; taken_at: number; records: number } | undefined;
     return row ? { id: row.id, scope: row.scope, sha256: row.sha256, name: row.name, takenAt: row.taken_at, records: row.records } : null;
   }
@@ -664,11 +660,9 @@ export class SqliteStore implements LsyncStore {
     const json = JSON.stringify(value ?? null);
     const changes =
       expectedVersion === 0
-        ? this
-            .prepared("INSERT INTO rule_state (scope, key, value, due_at, version, updated_at) VALUES (?, ?, ?, ?, 1, ?) ON CONFLICT (scope, key) DO NOTHING")
+        ? this.prepared("INSERT INTO rule_state (scope, key, value, due_at, version, updated_at) VALUES (?, ?, ?, ?, 1, ?) ON CONFLICT (scope, key) DO NOTHING")
             .run(scope, key, json, dueAt, now).changes
-        : this
-            .prepared("UPDATE rule_state SET value = ?, due_at = ?, version = version + 1, updated_at = ? WHERE scope = ? AND key = ? AND version = ?")
+        : this.prepared("UPDATE rule_state SET value = ?, due_at = ?, version = version + 1, updated_at = ? WHERE scope = ? AND key = ? AND version = ?")
             .run(json, dueAt, now, scope, key, expectedVersion).changes;
     return changes === 1 ? expectedVersion + 1 : null;
   }
@@ -678,8 +672,7 @@ export class SqliteStore implements LsyncStore {
   }
 
   async dueRuleStates(scope: string, now: number, limit: number): Promise<RuleState[]> {
-    const rows = this
-      .prepared("SELECT * FROM rule_state WHERE scope = ? AND due_at IS NOT NULL AND due_at <= ? ORDER BY due_at, key LIMIT ?")
+    const rows = this.prepared("SELECT * FROM rule_state WHERE scope = ? AND due_at IS NOT NULL AND due_at <= ? ORDER BY due_at, key LIMIT ?")
       .all(scope, now, Math.min(Math.max(Math.trunc(limit) || 1, 1), 1000)) as RuleStateRecord[];
     return rows.map(toRuleState);
   }
