@@ -13,7 +13,8 @@ function collect(path, out) {
   return out;
 }
 const targets = process.argv.slice(2);
-// The longest files start first (longest-processing-time first): on two workers the 10-minute month
+// The longest files start first (longest-processing-time first; run-files.mjs keeps the order, with
+// TEST_CONCURRENCY workers, default 2): on two workers the 10-minute month
 // then runs beside everything else instead of starting after four minutes, with a worker left to
 // finish alone (CI on 2026-12-01: 1,002 s of tests for 1,537 s of suites summed, the month 614 s).
 const LONGEST_FIRST = ["test/e2e/simulated-month.test.ts", "test/integration/crash-and-outage.test.ts", "test/pack/install.test.ts"];
@@ -35,9 +36,6 @@ const typecheck = spawnSync(process.execPath, [join(root, "node_modules/typescri
   stdio: "inherit",
 });
 if (typecheck.status !== 0) process.exit(typecheck.status ?? 1);
-const result = spawnSync(
-  process.execPath,
-  ["--import", "tsx", "--test", "--test-reporter=spec", `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`, ...files],
-  { cwd: root, stdio: "inherit" },
-);
+// Not `node --test`: it sorts the files by name, which would undo the order above.
+const result = spawnSync(process.execPath, ["--import", "tsx", join(root, "scripts", "run-files.mjs"), ...files], { cwd: root, stdio: "inherit" });
 process.exit(result.status ?? 1);
