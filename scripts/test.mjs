@@ -14,9 +14,9 @@ function collect(path, out) {
 }
 const targets = process.argv.slice(2);
 // The longest files start first (longest-processing-time first; run-files.mjs keeps the order, with
-// TEST_CONCURRENCY workers, default 2): on two workers the 10-minute month
-// then runs beside everything else instead of starting after four minutes, with a worker left to
-// finish alone (CI on 2026-12-01: 1,002 s of tests for 1,537 s of suites summed, the month 614 s).
+// TEST_CONCURRENCY workers, default 2). On two workers the 10-minute month then runs beside
+// everything else instead of starting after four minutes with a worker left to finish alone
+// (CI on 2026-12-01: 1,002 s of tests for 1,537 s of suites summed; 951 s once reordered).
 const LONGEST_FIRST = ["test/e2e/simulated-month.test.ts", "test/integration/crash-and-outage.test.ts", "test/pack/install.test.ts"];
 const rank = (file) => {
   const i = LONGEST_FIRST.indexOf(file.split("\\").join("/"));

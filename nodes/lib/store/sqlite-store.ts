@@ -262,28 +262,19 @@ export class SqliteStore implements LsyncStore {
     };
   }
 
-  private readonly byIdList = new Map<string, Database.Statement>();
-
   /**
-   * A statement over a list of ids (`IN (?, ?, …)`), prepared once per list length: preparing
-   * per call cost more than running the update on the scanner path.
+   * A statement over a list of ids (`IN (?, ?, …)`), prepared once per list length (through
+   * prepared()): preparing per call cost more than running the update on the scanner path.
    */
   private forIds(sql: (list: string) => string, count: number): Database.Statement {
-    const key = `${sql("#")}|${count}`;
-    let statement = this.byIdList.get(key);
-    if (!statement) {
-      statement = this.db.prepare(sql(placeholders(count)));
-      // Batches come in a handful of sizes; a bounded cache keeps odd sizes from piling up.
-      if (this.byIdList.size > 500) this.byIdList.clear();
-      this.byIdList.set(key, statement);
-    }
-    return statement;
+    return this.prepared(sql(placeholders(count)));
   }
 
   /**
    * A statement prepared once per SQL text. Preparing costs about as much as running a small query,
    * and the rule-state and polling calls ran a prepare each time (8 s of the 5,000-order month's
-   * profile). Most texts are constants; a trace's list of correlation ids varies, so the map is bounded.
+   * profile). Most texts are constants; id lists and a trace's correlation ids vary in length, so
+   * the map is bounded (batches come in a handful of sizes).
    */
   private prepared(sql: string): Database.Statement {
     let statement = this.statements.get(sql);
@@ -503,17 +494,12 @@ export class SqliteStore implements LsyncStore {
 
   // ---- Event log (visibility) -----------------------------------------------------------------
 
-  private eventStmt?: { add: Database.Statement; addKey: Database.Statement };
-
   async appendEvents(entries: NewEventLogEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    this.eventStmt ??= {
-      add: this.prepared(
-        "INSERT INTO event_log (at, kind, name, correlation_id, node_id, system, status, duration_ms, keys, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      ),
-      addKey: this.prepared("INSERT OR IGNORE INTO event_keys (value, event_id, type) VALUES (?, ?, ?)"),
-    };
-    const { add, addKey } = this.eventStmt;
+    const add = this.prepared(
+      "INSERT INTO event_log (at, kind, name, correlation_id, node_id, system, status, duration_ms, keys, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    );
+    const addKey = this.prepared("INSERT OR IGNORE INTO event_keys (value, event_id, type) VALUES (?, ?, ?)");
     return this.group.run(() => {
       for (const entry of entries) {
         const id = Number(add.run(...eventLogColumns(entry)).lastInsertRowid);
