@@ -9,6 +9,8 @@ export class InFlightWindow {
   private readonly ids = new Set<number>();
   private readonly waiting: Array<() => void> = [];
   private closed = false;
+  /** Slots held by items whose store write is under way: a burst cannot overrun the window while commits are pending. */
+  private reserved = 0;
 
   constructor(private readonly max: number) {}
 
@@ -17,7 +19,7 @@ export class InFlightWindow {
   }
 
   get full(): boolean {
-    return this.ids.size >= this.max;
+    return this.ids.size + this.reserved >= this.max;
   }
 
   /** True while someone waits for room (the intake is holding its source back). */
@@ -27,6 +29,23 @@ export class InFlightWindow {
 
   add(id: number): void {
     this.ids.add(id);
+  }
+
+  /** Holds a slot for an item whose store write is under way; then `stored(id)` or `cancel()`. */
+  reserve(): void {
+    this.reserved++;
+  }
+
+  /** The reserved item is stored: its slot now belongs to its id. */
+  stored(id: number): void {
+    this.reserved--;
+    this.ids.add(id);
+  }
+
+  /** The reserved item was not stored: its slot is free again. */
+  cancel(): void {
+    this.reserved--;
+    this.waiting.shift()?.();
   }
 
   /** Frees the slot of a settled item; false when the id was not in flight here. */

@@ -37,8 +37,13 @@ export interface IntakeState {
  * broker is held back (no ack, so no more deliveries past its in-flight window) while the flow is
  * behind. After a restart the stored but unsettled items are emitted again before new ones.
  *
- * mqtt.js hands us one publish at a time through `handleMessage` and sends the PUBACK when we
- * call back, which is exactly the hook "store, then ack" needs for MQTT 3.1.1 and 5 alike.
+ * mqtt.js hands us one publish at a time through `handleMessage` and reads the next only after it
+ * has sent the PUBACK of this one. Waiting for each commit there would make one transaction per
+ * scan (and the transaction, not the scan, is what costs). So the PUBACKs are held instead: the
+ * callback lets mqtt.js read on at once, our `_sendPacket` hook keeps each PUBACK until its scan is
+ * committed, and sends them in the order the publishes came (as MQTT requires). The scans of a
+ * burst then share a commit, the broker still hears of none before it is stored, and its own
+ * in-flight limit (Mosquitto: 20 per client by default) bounds how many wait.
  */
 export class DurableMqttIntake {
   private client: MqttClient | null = null;
@@ -47,6 +52,11 @@ export class DurableMqttIntake {
   private connection: IntakeState["connection"] = "connecting";
   private stopped = false;
   private readonly unregister: () => void;
+  /** PUBACKs held until their scan's commit (by packet id), and the chain that sends them in order. */
+  private readonly held = new Map<number, Promise<boolean>>();
+  private acks: Promise<void> = Promise.resolve();
+  /** Counts connections: a PUBACK held across a reconnect is dropped (the broker sends that publish again). */
+  private generation = 0;
 
   constructor(private readonly options: MqttIntakeOptions) {
     this.inFlight = new InFlightWindow(options.maxInFlight);
@@ -78,7 +88,9 @@ export class DurableMqttIntake {
     });
     this.client = client;
     client.handleMessage = (packet, callback) => this.take(packet, callback);
+    this.holdAcks(client);
     client.on("connect", (connack) => {
+      this.generation++;
       this.connection = "connected";
       this.report();
       // A resumed session still holds our subscriptions: say so now. The SUBACK may come only
@@ -89,6 +101,10 @@ export class DurableMqttIntake {
         if (err) this.options.onError?.(err);
         else if (!connack.sessionPresent) this.options.onSubscribed?.({ topics: this.options.topics, sessionPresent: false });
       });
+    });
+    client.on("close", () => {
+      this.generation++;
+      this.held.clear();
     });
     client.on("offline", () => {
       this.connection = "offline";
@@ -106,35 +122,59 @@ export class DurableMqttIntake {
     });
   }
 
+  /**
+   * Wraps mqtt.js's packet writer (a private method; the intake tests fail if an upgrade renames it)
+   * so that a PUBACK whose scan is being stored waits for the commit, while mqtt.js goes on reading.
+   */
+  private holdAcks(client: MqttClient): void {
+    const writer = client as unknown as { _sendPacket: PacketWriter };
+    const send = writer._sendPacket.bind(client);
+    writer._sendPacket = (packet, cb, ...rest) => {
+      const stored = packet.cmd === "puback" && packet.messageId !== undefined ? this.held.get(packet.messageId) : undefined;
+      if (!stored) return send(packet, cb, ...rest);
+      this.held.delete(packet.messageId!);
+      const generation = this.generation;
+      cb?.();
+      this.acks = this.acks
+        .then(() => stored)
+        .then((ok) => {
+          // Not stored, or the connection it came on is gone: no PUBACK, so the broker keeps it.
+          if (ok && generation === this.generation && client.connected) send(packet);
+        })
+        .catch((err: Error) => this.options.onError?.(err));
+    };
+  }
+
   private take(packet: Packet, callback: (err?: Error) => void): void {
     if (packet.cmd !== "publish") return callback();
     this.capacity()
-      .then(async () => {
+      .then(() => {
         // Not acknowledged while stopping: the broker keeps it for our persistent session.
         if (this.stopped) return;
         const topic = packet.topic;
         const payload = Buffer.isBuffer(packet.payload) ? packet.payload.toString("utf8") : String(packet.payload);
         const props = userProperties(packet);
         const item = { source: this.options.source, key: this.options.keyOf(topic, payload, props), topic, payload, props };
-        let id: number;
-        try {
-          [id] = (await this.options.store.addToInbox([item])) as [number];
-        } catch (err) {
-          // Not acknowledged (an error skips mqtt.js's PUBACK), but the next publishes must not wait
-          // behind it: without a callback mqtt.js would hand us nothing more.
-          callback(err as Error);
-          throw err;
-        }
+        this.inFlight.reserve();
+        const stored = this.options.store.addToInbox([item]);
+        if (packet.qos > 0 && packet.messageId !== undefined) this.held.set(packet.messageId, stored.then(() => true, () => false));
+        // mqtt.js now sends the PUBACK (held by holdAcks until `stored`) and reads the next publish.
         callback();
-        this.takenIn++;
-        this.inFlight.add(id);
-        this.options.emit({ ...item, id, receivedAt: Date.now() }, false);
-        this.report();
+        return stored.then(
+          ([id]) => {
+            this.inFlight.stored(id!);
+            this.takenIn++;
+            this.options.emit({ ...item, id: id!, receivedAt: Date.now() }, false);
+            this.report();
+          },
+          (err: Error) => {
+            // Not stored, so not acknowledged: the broker will deliver it again.
+            this.inFlight.cancel();
+            throw err;
+          },
+        );
       })
-      .catch((err: Error) => {
-        // Not stored, so not acknowledged: the broker will deliver it again.
-        this.options.onError?.(err);
-      });
+      .catch((err: Error) => this.options.onError?.(err));
   }
 
   /** Resolves when the in-flight window has room. */
@@ -171,6 +211,9 @@ export class DurableMqttIntake {
     if (client) await client.endAsync(true);
   }
 }
+
+/** mqtt.js's `_sendPacket(packet, cb, cbStorePut, noStore)`. */
+type PacketWriter = (packet: Packet, cb?: (err?: Error) => void, ...rest: unknown[]) => void;
 
 function userProperties(packet: Packet): Record<string, string> | null {
   const raw = (packet as { properties?: { userProperties?: Record<string, string | string[]> } }).properties
