@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -15,6 +15,24 @@ const manifest = JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as
   name: string;
   "node-red": { nodes: Record<string, string> };
 };
+
+/**
+ * better-sqlite3 installs through prebuild-install, which downloads a prebuilt binary from GitHub
+ * and compiles from source when it cannot (here: 2.5 minutes of CPU, most of this test). The
+ * repository's own build of the same version is offered as that download, the way prebuild-install
+ * reads a local mirror (`npm_config_<package>_local_prebuilds`), so the user dir gets what a user's
+ * install gets: a prebuilt binary. Should npm resolve another version, the name does not match and
+ * it compiles as before.
+ */
+function localSqlitePrebuild(work: string): Record<string, string> {
+  const pkg = join(REPO, "node_modules", "better-sqlite3");
+  const { version } = JSON.parse(readFileSync(join(pkg, "package.json"), "utf8")) as { version: string };
+  const dir = join(work, "prebuilds");
+  mkdirSync(dir, { recursive: true });
+  const name = `better-sqlite3-v${version}-node-v${process.versions.modules}-${process.platform}-${process.arch}.tar.gz`;
+  execFileSync("tar", ["-czf", join(dir, name), "-C", pkg, "build/Release/better_sqlite3.node"]);
+  return { npm_config_better_sqlite3_local_prebuilds: dir };
+}
 
 describe("packed module in a stock Node-RED", { timeout: 600_000 }, () => {
   const work = mkdtempSync(join(tmpdir(), "lsync-pack-"));
@@ -38,7 +56,7 @@ describe("packed module in a stock Node-RED", { timeout: 600_000 }, () => {
       .pop()!;
     execFileSync("mkdir", ["-p", userDir]);
     writeFileSync(join(userDir, "package.json"), JSON.stringify({ name: "node-red-project", private: true }));
-    execFileSync("npm", ["install", "--no-audit", "--no-fund", join(work, packed)], { cwd: userDir, stdio: "pipe" });
+    execFileSync("npm", ["install", "--no-audit", "--no-fund", join(work, packed)], { cwd: userDir, stdio: "pipe", env: { ...process.env, ...localSqlitePrebuild(work) } });
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
     // The repo's own node-red (4.1.x) as the stock runtime, pointed at the fresh user dir.
@@ -71,6 +89,12 @@ describe("packed module in a stock Node-RED", { timeout: 600_000 }, () => {
       assert.equal(set.err, undefined, `${set.types.join(",")}: ${set.err}`);
       assert.equal(set.enabled, true);
     }
+  });
+
+  it("has a working SQLite driver in the user dir (the default store)", () => {
+    const script = "const D = require('better-sqlite3'); const db = new D(':memory:'); console.log(db.prepare('select sqlite_version() v').get().v)";
+    const version = execFileSync(process.execPath, ["-e", script], { cwd: userDir, encoding: "utf8" }).trim();
+    assert.match(version, /^3\.\d+\.\d+$/);
   });
 
   it("logs no warning or error about the package", () => {
