@@ -208,7 +208,11 @@ export class DurableMqttIntake {
     const client = this.client;
     this.client = null;
     this.connection = "closed";
-    if (client) await client.endAsync(true);
+    // Scans being stored now are acknowledged first (within a bound), so a redeploy does not make
+    // the broker send them again; what is not done by then comes again and dedupe absorbs it.
+    await Promise.race([this.acks, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+    // Connected, a DISCONNECT after the PUBACKs ends the socket only once they are written.
+    if (client) await client.endAsync(!client.connected);
   }
 }
 

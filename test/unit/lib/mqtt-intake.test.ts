@@ -36,6 +36,9 @@ class WatchedStore extends SqliteStore {
   readonly committedAt = new Map<string, bigint>();
   failPayload: string | null = null;
 
+  /** Holds the nth inbox write n times this long before it runs (commits that finish one by one). */
+  delayStepMs = 0;
+  private writes = 0;
   /** Inbox writes under way at once (the most seen): above 1 when scans share a commit. */
   private writing = 0;
   mostWritingAtOnce = 0;
@@ -44,6 +47,7 @@ class WatchedStore extends SqliteStore {
     if (items.some((i) => i.payload === this.failPayload)) throw new Error("disk full (test)");
     this.mostWritingAtOnce = Math.max(this.mostWritingAtOnce, ++this.writing);
     try {
+      if (this.delayStepMs) await new Promise((r) => setTimeout(r, this.delayStepMs * this.writes++));
       const ids = await super.addToInbox(items);
       for (const i of items) this.committedAt.set(i.payload, process.hrtime.bigint());
       return ids;
@@ -53,9 +57,11 @@ class WatchedStore extends SqliteStore {
   }
 }
 
-async function run(count: number, store: WatchedStore, clientId: string): Promise<{ emitted: string[]; errors: string[] }> {
+/** Publishes `count` scans and stops the intake once all are taken in, or once `stopAfter` are. */
+async function run(count: number, store: WatchedStore, clientId: string, stopAfter?: number): Promise<{ emitted: string[]; errors: string[]; stoppedAt: bigint }> {
   const emitted: string[] = [];
   const errors: string[] = [];
+  let stoppedAt = 0n;
   const intake = new DurableMqttIntake({
     url: mqttUrl,
     client: { clientId, protocolVersion: 4 },
@@ -82,14 +88,15 @@ async function run(count: number, store: WatchedStore, clientId: string): Promis
   try {
     await Promise.all(Array.from({ length: count }, (_, i) => publisher.publishAsync(`scan/${i}`, `${clientId}-${i}`, { qos: 1 })));
     const deadline = Date.now() + 10_000;
-    const expected = store.failPayload ? count - 1 : count;
-    while (emitted.length < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    await new Promise((r) => setTimeout(r, 200));
+    const expected = stopAfter ?? (store.failPayload ? count - 1 : count);
+    while (emitted.length < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, stopAfter ? 1 : 20));
+    if (!stopAfter) await new Promise((r) => setTimeout(r, 200));
   } finally {
     await publisher.endAsync();
+    stoppedAt = process.hrtime.bigint();
     await intake.stop();
   }
-  return { emitted, errors };
+  return { emitted, errors, stoppedAt };
 }
 
 describe("durable MQTT intake: stored, then acknowledged", () => {
@@ -107,6 +114,23 @@ describe("durable MQTT intake: stored, then acknowledged", () => {
       assert.deepEqual(mine.map((a) => a.payload), emitted, "acknowledged in the order taken in");
       // The PUBACKs wait, the reading does not: a burst's scans are stored together, not one commit each.
       assert.ok(store.mostWritingAtOnce > 1, `scans shared a commit (at most ${store.mostWritingAtOnce} written at once)`);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("a stop first acknowledges the scans whose commits were under way", async () => {
+    const store = new WatchedStore({ path: ":memory:" });
+    store.delayStepMs = 20;
+    try {
+      const { stoppedAt } = await run(30, store, "intake-c", 1);
+      // Every delayed write has landed by now, whether or not the stop waited for it.
+      await new Promise((r) => setTimeout(r, 30 * store.delayStepMs + 200));
+      const mine = new Set(acked.filter((a) => a.payload.startsWith("intake-c-")).map((a) => a.payload));
+      const committed = [...store.committedAt];
+      const afterStop = committed.filter(([, at]) => at > stoppedAt).length;
+      assert.ok(afterStop > 0, `commits were under way at the stop (${afterStop} of ${committed.length} finished after it)`);
+      assert.deepEqual(committed.map(([p]) => p).filter((p) => !mine.has(p)), [], "every stored scan acknowledged, none left for the broker to send again");
     } finally {
       await store.close();
     }
