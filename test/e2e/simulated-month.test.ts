@@ -15,8 +15,8 @@ import { startProduct, TEST_WMS_LOGIN, type RunningProduct } from "../helpers/pr
 
 /**
  * The issue's size, 5,000 orders, in CI too: on a 2-core machine the product took them in 219 to
- * 443 s of driving, run alone (machines differ by 2x; 2026-12-01), and up to 600 s inside CI's
- * concurrent run. `MONTH_ORDERS=800` runs a smaller month while working on a flow.
+ * 443 s of driving, run alone (machines differ by 2x; 2026-12-01; 279 s on the
+ * machine of that afternoon), and up to 600 s inside CI's concurrent run. `MONTH_ORDERS=800` runs a smaller month while working on a flow.
  */
 const ORDERS = Number(process.env.MONTH_ORDERS ?? 5000);
 
