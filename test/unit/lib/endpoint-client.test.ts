@@ -1,7 +1,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import http, { type IncomingHttpHeaders } from "node:http";
-import type { AddressInfo } from "node:net";
+import { Socket, type AddressInfo } from "node:net";
 import { EndpointClient, type CallOutcome, type EndpointAuth } from "../../../nodes/lib/http/endpoint-client";
 
 interface Seen {
@@ -156,6 +156,27 @@ describe("EndpointClient", () => {
     assert.ok(!outcome.ok && outcome.retryable, JSON.stringify(outcome));
     assert.equal(outcome.status, null);
     assert.match(outcome.error, /ECONNREFUSED/);
+  });
+
+  it("keeps one TCP keep-alive setting on its pooled sockets (no setsockopt per request)", async () => {
+    handler = (_req, res) => json(res, 200, { ok: true });
+    // axios sets its keep-alive delay on every request, the agent its own when the socket is pooled
+    // again: node changes the socket option (eight syscalls) each time the two differ.
+    const delays: number[] = [];
+    const original = Socket.prototype.setKeepAlive;
+    Socket.prototype.setKeepAlive = function (this: Socket, enable?: boolean, delay?: number) {
+      if (enable) delays.push(delay ?? 0);
+      return original.call(this, enable, delay);
+    };
+    try {
+      await withClient({ type: "none" }, async (c) => {
+        for (let i = 0; i < 5; i++) assert.equal((await c.call("POST", `/k/${i}`, { i })).ok, true);
+      }, { maxSockets: 1 });
+    } finally {
+      Socket.prototype.setKeepAlive = original;
+    }
+    assert.ok(delays.length >= 5, `keep-alive set on each request (${delays.length} times)`);
+    assert.deepEqual([...new Set(delays)], [60_000], "one delay, so the option is set once per socket");
   });
 
   it("never opens more than maxSockets connections", async () => {
