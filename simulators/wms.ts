@@ -127,6 +127,8 @@ class RpcError extends Error {
 export class WmsSimulator extends HttpSimulator {
   private readonly pickings = new Map<number, Picking>();
   private readonly moves = new Map<number, Move>();
+  /** Picking ids by origin (the sales order): the handoff searches pickings by origin per order. */
+  private readonly pickingsByOrigin = new Map<string, Set<number>>();
   private readonly confirmations: Confirmation[] = [];
   /** Moves whose done quantity was written explicitly (a short pick may be 0). */
   private readonly quantitySet = new Set<number>();
@@ -241,11 +243,41 @@ export class WmsSimulator extends HttpSimulator {
         return o ? [toRecord(o)] : []; // a missing id is readModel's MissingError
       });
     }
-    const all = [...objects.values()];
     const domain = method.startsWith("search") ? (pos[0] ?? kw.domain ?? []) : null;
+    const all = (Array.isArray(domain) && this.indexed(domain, objects)) || [...objects.values()];
     const onRawFields = Array.isArray(domain) && domain.every((t) => t === "&" || (Array.isArray(t) && rawFields.has(t[0] as string)));
     const matches = onRawFields ? compileDomain(domain) : null;
     return (matches ? all.filter((o) => matches(o as unknown as Json)) : all).map(toRecord);
+  }
+
+  /**
+   * The only objects a search can match when one of its terms (all joined by AND) is an equality
+   * on an indexed field: pickings by origin, moves by picking (its move_ids). Null: no such term.
+   * The whole domain is still applied to them, so this narrows and never decides.
+   */
+  private indexed<T>(domain: unknown[], objects: Map<number, T>): T[] | null {
+    for (const term of domain) {
+      if (!Array.isArray(term) || (term[1] !== "=" && term[1] !== "in")) continue;
+      const values: unknown[] = term[1] === "in" ? (Array.isArray(term[2]) ? term[2] : []) : [term[2]];
+      let ids: number[] | null = null;
+      // Only values of the field's own type: `origin = false` matches pickings the index leaves out.
+      if (objects === (this.pickings as Map<number, unknown>) && term[0] === "origin" && values.every((v) => typeof v === "string")) {
+        ids = (values as string[]).flatMap((v) => [...(this.pickingsByOrigin.get(v) ?? [])]);
+      } else if (objects === (this.moves as Map<number, unknown>) && term[0] === "picking_id" && values.every((v) => typeof v === "number")) {
+        ids = (values as number[]).flatMap((v) => this.pickings.get(v)?.move_ids ?? []);
+      }
+      if (ids) return [...new Set(ids)].flatMap((id) => (objects.has(id) ? [objects.get(id)!] : []));
+    }
+    return null;
+  }
+
+  private indexOrigin(p: Picking, origin: string | false): void {
+    if (p.origin) this.pickingsByOrigin.get(p.origin)?.delete(p.id);
+    p.origin = origin;
+    if (!origin) return;
+    const ids = this.pickingsByOrigin.get(origin) ?? new Set<number>();
+    ids.add(p.id);
+    this.pickingsByOrigin.set(origin, ids);
   }
 
   private readModel(method: string, pos: unknown[], kw: Json, records: Json[]): unknown {
@@ -312,6 +344,7 @@ export class WmsSimulator extends HttpSimulator {
     };
     this.applyMoveCommands(p, vals.move_ids ?? vals.move_ids_without_package);
     this.pickings.set(p.id, p);
+    this.indexOrigin(p, p.origin);
     return p.id;
   }
 
@@ -353,7 +386,7 @@ export class WmsSimulator extends HttpSimulator {
   private write(p: Picking, vals: unknown): void {
     if (!isObject(vals)) throw new RpcError("builtins.TypeError", "write expects a dict of values");
     if (p.state === "done" || p.state === "cancel") throw new RpcError("odoo.exceptions.UserError", `You cannot modify a ${p.state} transfer (${p.name}).`);
-    if (typeof vals.origin === "string") p.origin = vals.origin.slice(0, 64);
+    if (typeof vals.origin === "string") this.indexOrigin(p, vals.origin.slice(0, 64));
     if (typeof vals.carrier_tracking_ref === "string") p.carrier_tracking_ref = vals.carrier_tracking_ref.slice(0, 64);
     if (typeof vals.scheduled_date === "string" && /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(vals.scheduled_date)) p.scheduled_date = vals.scheduled_date;
     if (vals.move_ids !== undefined) this.applyMoveCommands(p, vals.move_ids);
@@ -466,6 +499,7 @@ export class WmsSimulator extends HttpSimulator {
 
   protected resetState(): void {
     this.pickings.clear();
+    this.pickingsByOrigin.clear();
     this.moves.clear();
     this.confirmations.length = 0;
     this.quantitySet.clear();

@@ -203,6 +203,21 @@ describe("WMS (Odoo JSON-RPC)", () => {
     assert.equal(missing.body.error?.data.name, "odoo.exceptions.MissingError");
   });
 
+  it("searches by origin and by picking (answered from an index) follow writes, and origin = false still finds pickings without one", async () => {
+    const create = async (vals: Record<string, unknown>) =>
+      (await rpc<number>("stock.picking", "create", [{ picking_type_id: 1, partner_id: 7, move_ids: [[0, 0, { product_id: 1, product_uom_qty: 2 }], [0, 0, { product_id: 2, product_uom_qty: 1 }]], ...vals }])).body.result!;
+    const moved = await create({ origin: "SO-3000001" });
+    const bare = await create({});
+    assert.equal((await rpc<boolean>("stock.picking", "write", [[moved], { origin: "SO-3000002" }])).body.result, true);
+    const ids = async (model: string, domain: unknown[]) => ((await rpc<number[]>(model, "search", [domain])).body.result ?? []).sort((a, b) => a - b);
+    assert.deepEqual(await ids("stock.picking", [["origin", "=", "SO-3000001"]]), [], "not under the origin it had");
+    assert.deepEqual(await ids("stock.picking", [["origin", "in", ["SO-3000002"]]]), [moved]);
+    assert.ok((await ids("stock.picking", [["origin", "=", false]])).includes(bare), "a picking without origin");
+    const [a, b] = await Promise.all([moved, bare].map(async (pid) => ((await rpc<Array<{ move_ids: number[] }>>("stock.picking", "read", [[pid], ["move_ids"]])).body.result ?? [])[0]!.move_ids));
+    assert.deepEqual(await ids("stock.move", [["picking_id", "in", [moved, bare]]]), [...a!, ...b!].sort((x, y) => x - y));
+    assert.deepEqual(await ids("stock.move", [["picking_id", "=", moved], ["product_id", "=", 2]]), [a![1]], "the other terms still apply");
+  });
+
   it("unsupported domain operators and bad product ids are Odoo errors, not crashes", async () => {
     const or = await rpc("stock.picking", "search_read", [["|", ["state", "=", "done"], ["state", "=", "draft"]]]);
     assert.match(or.body.error?.data.message ?? "", /not supported/);
