@@ -89,7 +89,10 @@ export class OutboxDispatcher {
       this.queuedSinceFlush = 0;
       const batch = await this.options.store.claimOutboxBatch(this.options.target, this.options.batchSize);
       if (!batch) {
-        this.schedule(this.idlePollMs());
+        // A retry timer can fire a moment before its rows are due (timers run on the event loop's
+        // cached clock, due times on Date.now()): try again when they are, not after an idle poll.
+        const dueIn = this.state.nextRetryAt === null ? 0 : this.state.nextRetryAt - Date.now();
+        this.schedule(dueIn > 0 ? dueIn + 1 : this.idlePollMs());
         return;
       }
       const started = performance.now();

@@ -189,6 +189,30 @@ describe("OutboxDispatcher", () => {
     assert.deepEqual(await store.outboxByKey(TARGET, "K1"), { state: "sent", attempts: 1 }, "only the call that went out counts");
   });
 
+  it("a retry whose timer fires before its rows are due is tried when they are, not after an idle poll", async () => {
+    // The retry's due time is taken from a clock 300 ms ahead while the 10 ms timer runs on the
+    // real one (as when the event loop's cached time lags Date.now()): the timer fires early.
+    const realNow = Date.now;
+    startDispatcher(
+      (batch) => {
+        if (calls.length > 1) return sentAll(batch);
+        Date.now = () => realNow() + 300;
+        setTimeout(() => (Date.now = realNow), 0);
+        return batch.rows.map((row) => ({ row, result: "retry", error: "HTTP 503", retryAfterMs: 10 }));
+      },
+      { maxWaitMs: 0 },
+    );
+    try {
+      await store.enqueueOutbox(rows("K1"));
+      dispatcher!.notifyEnqueued(1);
+      await waitFor("row sent", async () => (await store.outboxByKey(TARGET, "K1"))?.state === "sent", 3_000);
+    } finally {
+      Date.now = realNow;
+    }
+    const [first, second] = calls.slice(-2);
+    assert.ok(second!.at - first!.at < 900, `retried ${second!.at - first!.at} ms after the refusal: at its due time (~310 ms), not after the 1 s idle poll`);
+  });
+
   it("delivers rows enqueued during an outage once it recovers, none twice", async () => {
     let down = true;
     const accepted = new Map<string, number>();
