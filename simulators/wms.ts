@@ -199,7 +199,10 @@ export class WmsSimulator extends HttpSimulator {
     const kw: Json = isObject(kwargs) ? kwargs : {};
     if (model === "stock.picking") return this.pickingMethod(method, pos, kw);
     if (model === "stock.move" && method === "write") return this.writeMoves(pos[0], pos[1]);
-    if (model === "stock.move") return this.readModel(method, pos, kw, this.recordsFor(method, pos, kw, this.moves, (m) => this.moveRecord(m), RAW_MOVE_FIELDS));
+    if (model === "stock.move") return this.readModel(method, pos, kw, this.recordsFor(method, pos, kw, this.moves, (m) => this.moveRecord(m), RAW_MOVE_FIELDS, (field, values) =>
+      // A move's picking lists it: the moves of some pickings without a scan of every move.
+      field === "picking_id" && values.every((v) => typeof v === "number") ? values.flatMap((v) => this.pickings.get(v)?.move_ids ?? []) : null,
+    ));
     if (model === "product.product") return this.readModel(method, pos, kw, this.productRecords());
     throw new RpcError("builtins.KeyError", `Model ${model} does not exist in the simulator`);
   }
@@ -225,7 +228,10 @@ export class WmsSimulator extends HttpSimulator {
       case "button_validate":
         return this.validate(pos[0]);
       default:
-        return this.readModel(method, pos, kw, this.recordsFor(method, pos, kw, this.pickings, (p) => this.pickingRecord(p), RAW_PICKING_FIELDS));
+        return this.readModel(method, pos, kw, this.recordsFor(method, pos, kw, this.pickings, (p) => this.pickingRecord(p), RAW_PICKING_FIELDS, (field, values) =>
+          // Only strings: `origin = false` matches pickings the index leaves out.
+          field === "origin" && values.every((v) => typeof v === "string") ? values.flatMap((v) => [...(this.pickingsByOrigin.get(v) ?? [])]) : null,
+        ));
     }
   }
 
@@ -235,7 +241,15 @@ export class WmsSimulator extends HttpSimulator {
    * Building every record for each call made the month run quadratic (a day's picks polled by
    * origin, a picking's moves read by id, against 5,000 pickings). readModel applies the domain again.
    */
-  private recordsFor<T extends { id: number }>(method: string, pos: unknown[], kw: Json, objects: Map<number, T>, toRecord: (o: T) => Json, rawFields: Set<string>): Json[] {
+  private recordsFor<T extends { id: number }>(
+    method: string,
+    pos: unknown[],
+    kw: Json,
+    objects: Map<number, T>,
+    toRecord: (o: T) => Json,
+    rawFields: Set<string>,
+    lookup: IndexLookup,
+  ): Json[] {
     if (method === "read") {
       const ids: unknown[] = Array.isArray(pos[0]) ? pos[0] : [pos[0]];
       return ids.flatMap((id) => {
@@ -244,31 +258,10 @@ export class WmsSimulator extends HttpSimulator {
       });
     }
     const domain = method.startsWith("search") ? (pos[0] ?? kw.domain ?? []) : null;
-    const all = (Array.isArray(domain) && this.indexed(domain, objects)) || [...objects.values()];
+    const all = (Array.isArray(domain) && narrowed(domain, objects, lookup)) || [...objects.values()];
     const onRawFields = Array.isArray(domain) && domain.every((t) => t === "&" || (Array.isArray(t) && rawFields.has(t[0] as string)));
     const matches = onRawFields ? compileDomain(domain) : null;
     return (matches ? all.filter((o) => matches(o as unknown as Json)) : all).map(toRecord);
-  }
-
-  /**
-   * The only objects a search can match when one of its terms (all joined by AND) is an equality
-   * on an indexed field: pickings by origin, moves by picking (its move_ids). Null: no such term.
-   * The whole domain is still applied to them, so this narrows and never decides.
-   */
-  private indexed<T>(domain: unknown[], objects: Map<number, T>): T[] | null {
-    for (const term of domain) {
-      if (!Array.isArray(term) || (term[1] !== "=" && term[1] !== "in")) continue;
-      const values: unknown[] = term[1] === "in" ? (Array.isArray(term[2]) ? term[2] : []) : [term[2]];
-      let ids: number[] | null = null;
-      // Only values of the field's own type: `origin = false` matches pickings the index leaves out.
-      if (objects === (this.pickings as Map<number, unknown>) && term[0] === "origin" && values.every((v) => typeof v === "string")) {
-        ids = (values as string[]).flatMap((v) => [...(this.pickingsByOrigin.get(v) ?? [])]);
-      } else if (objects === (this.moves as Map<number, unknown>) && term[0] === "picking_id" && values.every((v) => typeof v === "number")) {
-        ids = (values as number[]).flatMap((v) => this.pickings.get(v)?.move_ids ?? []);
-      }
-      if (ids) return [...new Set(ids)].flatMap((id) => (objects.has(id) ? [objects.get(id)!] : []));
-    }
-    return null;
   }
 
   private indexOrigin(p: Picking, origin: string | false): void {
@@ -513,11 +506,28 @@ function compare(a: unknown, b: unknown): number {
   return String(a ?? "").localeCompare(String(b ?? ""));
 }
 
-/** Odoo domain → predicate. Many2one values compare on their id. */
+/** The ids an equality on `field` (its values) can match, from an index; null when the field has none. */
+type IndexLookup = (field: string, values: unknown[]) => number[] | null;
+
+/**
+ * The only objects a search can match when one of its terms (all joined by AND) is an equality
+ * (`=` or `in`) the lookup answers; null when none is. The whole domain is still applied to them,
+ * so this narrows and never decides.
+ */
+function narrowed<T>(domain: unknown[], objects: Map<number, T>, lookup: IndexLookup): T[] | null {
+  for (const term of domain) {
+    if (!Array.isArray(term) || typeof term[0] !== "string" || (term[1] !== "=" && term[1] !== "in")) continue;
+    const ids = lookup(term[0], term[1] === "in" ? (Array.isArray(term[2]) ? term[2] : []) : [term[2]]);
+    if (ids) return [...new Set(ids)].flatMap((id) => (objects.has(id) ? [objects.get(id)!] : []));
+  }
+  return null;
+}
+
 /** Fields a record shows as they are (pickingRecord, moveRecord; a many2one's id is what a domain compares): a domain on them reads the same on either. */
 const RAW_PICKING_FIELDS = new Set(["id", "name", "origin", "state", "scheduled_date", "date_done", "carrier_tracking_ref", "create_date", "write_date"]);
 const RAW_MOVE_FIELDS = new Set(["id", "name", "picking_id", "product_id", "product_uom_qty", "quantity", "state"]);
 
+/** Odoo domain → predicate. Many2one values compare on their id. */
 function compileDomain(domain: unknown): (r: Json) => boolean {
   if (!Array.isArray(domain)) throw new RpcError("builtins.ValueError", "domain must be a list");
   const terms: Array<(r: Json) => boolean> = [];
