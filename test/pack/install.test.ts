@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -25,12 +25,8 @@ const manifest = JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as
  * it compiles as before.
  */
 function localSqlitePrebuild(work: string): Record<string, string> {
-  const pkg = join(REPO, "node_modules", "better-sqlite3");
-  const { version } = JSON.parse(readFileSync(join(pkg, "package.json"), "utf8")) as { version: string };
   const dir = join(work, "prebuilds");
-  mkdirSync(dir, { recursive: true });
-  const name = `better-sqlite3-v${version}-node-v${process.versions.modules}-${process.platform}-${process.arch}.tar.gz`;
-  execFileSync("tar", ["-czf", join(dir, name), "-C", pkg, "build/Release/better_sqlite3.node"]);
+  execFileSync(process.execPath, [join(REPO, "scripts", "sqlite-prebuild.mjs"), dir], { stdio: "pipe" });
   return { npm_config_better_sqlite3_local_prebuilds: dir };
 }
 
