@@ -23,7 +23,11 @@ export class GroupCommit {
     this.runAll = db.transaction((ops: Op[]) => ops.map((op) => op.work()));
   }
 
-  /** Runs `work` (synchronous SQL) in the next group transaction; resolves with its result once committed. */
+  /**
+   * Runs `work` (synchronous SQL) in the next group transaction; resolves with its result once
+   * committed. `work` is always inside a transaction begun IMMEDIATE (the group's, or its own when
+   * the group is rolled back), so it needs none of its own.
+   */
   run<T>(work: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ work, resolve: resolve as (v: unknown) => void, reject });
