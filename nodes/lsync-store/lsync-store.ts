@@ -64,7 +64,13 @@ export function storeConfig(def: StoreNodeDef, userDir: string | undefined, pass
       ...(password ? { password } : {}),
     };
   }
-  return { kind: "sqlite", path: storePath(def.path, userDir), durability: def.durability === "power" ? "power" : "process" };
+  return {
+    kind: "sqlite",
+    path: storePath(def.path, userDir),
+    durability: def.durability === "power" ? "power" : "process",
+    // The checkpoint's fsync on a thread of its own, not on the event loop (wal-checkpointer.ts).
+    checkpoint: "background",
+  };
 }
 
 function urlHasPassword(url: string): boolean {
@@ -94,7 +100,7 @@ export default function register(RED: NodeAPI): void {
         );
       }
     } else {
-      node.store = acquireStore(config);
+      node.store = acquireStore({ ...config, onError: (err) => this.warn(`SQLite: ${err.message}`) });
       this.log(`store: sqlite at ${config.path}`);
     }
     // Event log (visibility): the first store config node holds it (settings: lsyncEventLog).

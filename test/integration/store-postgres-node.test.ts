@@ -99,7 +99,7 @@ describe("lsync-store node with kind postgres", async () => {
       assert.equal(pg.kind === "postgres" && pg.poolSize, 4);
       assert.throws(() => storeConfig({ id: "s", type: "lsync-store", name: "", kind: "postgres", url: "mysql://h/db" } as never, "/tmp"), /not a PostgreSQL URL/);
       const old = storeConfig({ id: "s", type: "lsync-store", name: "", path: "/tmp/x.db", durability: "power" } as never, "/tmp");
-      assert.deepEqual(old, { kind: "sqlite", path: "/tmp/x.db", durability: "power" });
+      assert.deepEqual(old, { kind: "sqlite", path: "/tmp/x.db", durability: "power", checkpoint: "background" });
     });
   });
 });

@@ -40,6 +40,7 @@ import {
   type RuleStateRecord,
 } from "./records";
 import type { AuditEntry, AuditFilter, NewAuditEntry } from "./types";
+import { WalCheckpointer } from "./wal-checkpointer";
 import { auditLimit, auditValues, auditWhere, toAuditEntry, type AuditRecord } from "./audit-records";
 
 export interface SqliteStoreOptions {
@@ -50,7 +51,18 @@ export interface SqliteStoreOptions {
    * "power": synchronous=FULL also survives power loss, at one fsync per commit.
    */
   durability?: "process" | "power";
+  /**
+   * "background": a thread of its own copies the WAL into the database (wal-checkpointer.ts), so
+   * the checkpoint's fsync does not stop the event loop; what the product's store node uses.
+   * "inline" (default): SQLite does it in the commit that crosses 1,000 pages.
+   */
+  checkpoint?: "inline" | "background";
+  /** Told when background checkpoints fail (the store falls back to inline ones). */
+  onError?: (err: Error) => void;
 }
+
+/** SQLite's own default for wal_autocheckpoint. */
+const INLINE_CHECKPOINT_PAGES = 1000;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (
@@ -198,6 +210,7 @@ export class SqliteStore implements LsyncStore {
   private readonly statements = new Map<string, Database.Statement>();
   /** The hot writes (intake, dedupe, outbox, event log) commit together, one transaction per event-loop turn. */
   private readonly group: GroupCommit;
+  private checkpointer: WalCheckpointer | null = null;
 
   constructor(options: SqliteStoreOptions) {
     this.location = options.path;
@@ -213,6 +226,7 @@ export class SqliteStore implements LsyncStore {
     if (!deadLetterColumns.some((c) => c.name === "origin")) this.db.exec("ALTER TABLE dead_letters ADD COLUMN origin TEXT");
     this.db.prepare("INSERT OR IGNORE INTO meta (name, value) VALUES ('instance', ?)").run(randomUUID().slice(0, 8));
     this.instanceId = (this.db.prepare("SELECT value FROM meta WHERE name = 'instance'").get() as { value: string }).value;
+    if (options.checkpoint === "background" && options.path !== ":memory:") this.checkpointInBackground(options);
     const db = this.db;
     this.group = new GroupCommit(db);
     this.stmt = {
@@ -597,11 +611,32 @@ export class SqliteStore implements LsyncStore {
     return row?.cursor ?? null;
   }
 
+  private checkpointInBackground(options: SqliteStoreOptions): void {
+    this.db.pragma("wal_autocheckpoint = 0");
+    this.checkpointer = new WalCheckpointer({
+      path: options.path,
+      onError: options.onError,
+      onFailed: (err) => {
+        if (this.db.open) this.db.pragma(`wal_autocheckpoint = ${INLINE_CHECKPOINT_PAGES}`);
+        options.onError?.(new Error(`${err.message}; checkpointing in the commits again`));
+      },
+    });
+  }
+
+  /** How the WAL is copied back into the database file now (background falls back to inline when its thread fails). */
+  checkpointMode(): "inline" | "background" {
+    return this.checkpointer?.running ? "background" : "inline";
+  }
+
   async close(): Promise<void> {
-    if (this.db.open) {
-      this.group.flush();
-      this.db.close();
-    }
+    if (!this.db.open) return;
+    this.group.flush();
+    // The thread's connection first: the last one to close checkpoints and removes the WAL.
+    await this.checkpointer?.stop();
+    this.checkpointer = null;
+    if (!this.db.open) return;
+    this.group.flush();
+    this.db.close();
   }
 
   // --- SFTP file ledger (lsync-sftp-in) ---------------------------------------------------------
