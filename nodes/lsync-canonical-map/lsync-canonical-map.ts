@@ -6,7 +6,8 @@ import { parseBindings } from "../lib/mapping/bindings";
 import { compileMapping, type Mapper } from "../lib/mapping/mapper";
 import { findProfile, listProfiles, profileSource, profileSchema } from "../lib/mapping/profiles";
 import { recordCanonical } from "../lib/events/record";
-import { count, throttledStatus, type Done, type Node, type NodeAPI, type NodeDef, type NodeMessageInFlow, type Send } from "../lib/red";
+import { onMessageOrBatch } from "../lib/batch";
+import { count, throttledStatus, type Node, type NodeAPI, type NodeDef, type NodeMessageInFlow } from "../lib/red";
 
 export interface CanonicalMapDef extends NodeDef {
   profile: string;
@@ -57,49 +58,52 @@ export default function register(RED: NodeAPI): void {
     const show = () =>
       setStatus({ fill: failed ? "yellow" : "green", shape: "dot", text: `${count(mapped)} mapped${failed ? ` · ${count(failed)} failed` : ""}` });
 
-    this.on("input", (msg: NodeMessageInFlow, send: Send, done: Done) => {
+    const mapMessage = async (msg: NodeMessageInFlow): Promise<NodeMessageInFlow[]> => {
       const input = RED.util.getMessageProperty(msg, property) as unknown;
       const props = (msg.mqtt as { userProperties?: Record<string, string> } | undefined)?.userProperties ?? null;
-      compiled.mapper
-        .map(input, { topic: msg.topic, props, bindings, receivedAt: typeof msg.receivedAt === "string" ? msg.receivedAt : undefined })
-        .then((result) => {
-          if (result === undefined) throw new InputError("mapping produced nothing for this message", { rule: "mapping" });
-          // A profile may turn one vendor document into several objects (a tracking response with
-          // many scans): each becomes its own message, all validated before any is sent.
-          // Sources with wall-clock time only: occurredAt from localDateTime + timeZone.
-          const objects = (Array.isArray(result) ? (result as unknown[]) : [result]).map(resolveOccurredAt);
-          if (validate) {
-            objects.forEach((object, i) => {
-              const verdict = validator.validate(object, compiled.target ?? undefined);
-              if (!verdict.ok) {
-                const title = `${compiled.target ? validator.title(compiled.target) : "canonical object"}${objects.length > 1 ? `[${i}]` : ""}`;
-                throw new InputError(describeErrors(title, verdict.errors), { rule: "schema", errors: verdict.errors });
-              }
-            });
+      const result = await compiled.mapper.map(input, { topic: msg.topic, props, bindings, receivedAt: typeof msg.receivedAt === "string" ? msg.receivedAt : undefined });
+      if (result === undefined) throw new InputError("mapping produced nothing for this message", { rule: "mapping" });
+      // A profile may turn one vendor document into several objects (a tracking response with
+      // many scans): each becomes its own message, all validated before any is sent.
+      // Sources with wall-clock time only: occurredAt from localDateTime + timeZone.
+      const objects = (Array.isArray(result) ? (result as unknown[]) : [result]).map(resolveOccurredAt);
+      if (validate) {
+        objects.forEach((object, i) => {
+          const verdict = validator.validate(object, compiled.target ?? undefined);
+          if (!verdict.ok) {
+            const title = `${compiled.target ? validator.title(compiled.target) : "canonical object"}${objects.length > 1 ? `[${i}]` : ""}`;
+            throw new InputError(describeErrors(title, verdict.errors), { rule: "schema", errors: verdict.errors });
           }
-          // Each part carries its share of the intake item, which settles when all are through.
-          const intake = intakeRefOf(msg);
-          const parts = intake ? splitIntake(intake, objects.length) : null;
-          const out = objects.map((object, i) => {
-            const m = i === objects.length - 1 ? msg : RED.util.cloneMessage(msg);
-            if (parts && objects.length > 1) m.intake = parts[i];
-            const canonical = object as { correlationId?: string; idempotencyKey?: string };
-            RED.util.setMessageProperty(m, property, object, true);
-            if (canonical.correlationId) m.correlationId = canonical.correlationId;
-            if (canonical.idempotencyKey) m.idempotencyKey = canonical.idempotencyKey;
-            return m;
-          });
-          recordCanonical(objects, this.id, "mapped");
-          mapped += out.length;
-          show();
-          send(out.length === 1 ? out[0]! : [out]);
-          done();
-        })
-        .catch((err: Error) => {
-          failed++;
-          show();
-          done(err);
         });
+      }
+      // Each part carries its share of the intake item, which settles when all are through.
+      const intake = intakeRefOf(msg);
+      const parts = intake ? splitIntake(intake, objects.length) : null;
+      const out = objects.map((object, i) => {
+        const m = i === objects.length - 1 ? msg : RED.util.cloneMessage(msg);
+        if (parts && objects.length > 1) m.intake = parts[i];
+        const canonical = object as { correlationId?: string; idempotencyKey?: string };
+        RED.util.setMessageProperty(m, property, object, true);
+        if (canonical.correlationId) m.correlationId = canonical.correlationId;
+        if (canonical.idempotencyKey) m.idempotencyKey = canonical.idempotencyKey;
+        return m;
+      });
+      recordCanonical(objects, this.id, "mapped");
+      return out;
+    };
+
+    // A batch (msg.batch, see nodes/lib/batch.ts) is mapped item by item, and sent on as one.
+    onMessageOrBatch(this, 1, async (msg) => {
+      try {
+        const out = await mapMessage(msg);
+        mapped += out.length;
+        show();
+        return [out.length === 1 ? out[0]! : out];
+      } catch (err) {
+        failed++;
+        show();
+        throw err;
+      }
     });
   }
   RED.nodes.registerType("lsync-canonical-map", LsyncCanonicalMapNode);

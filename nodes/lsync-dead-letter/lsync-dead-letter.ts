@@ -1,6 +1,7 @@
 import { registerDeadLetterRoutes } from "../lib/dead-letter-admin";
 import { registerDeadLetterStore } from "../lib/dead-letter-registry";
 import { parkFailedMessage, type FailedMessage } from "../lib/dead-letters";
+import { batchItems } from "../lib/batch";
 import { errorMessage } from "../lib/errors";
 import { count, throttledStatus, type Done, type Node, type NodeAPI, type NodeDef, type NodeMessageInFlow, type Send } from "../lib/red";
 import type { StoreNode } from "../lsync-store/lsync-store";
@@ -28,28 +29,41 @@ export default function register(RED: NodeAPI): void {
     const unregister = registerDeadLetterStore(def.store, storeNode.store, this.id);
     this.on("close", () => unregister());
 
-    this.on("input", (msg: NodeMessageInFlow, send: Send, done: Done) => {
+    const park = async (msg: NodeMessageInFlow): Promise<void> => {
       // Already parked by the node that failed (an outbox delivery that gave up).
-      if (typeof msg.deadLetterId === "number") {
-        send(msg);
-        return done();
-      }
+      if (typeof msg.deadLetterId === "number") return;
       const failed = msg as FailedMessage & NodeMessageInFlow;
       const source = failed.error?.source;
-      parkFailedMessage(
+      msg.deadLetterId = await parkFailedMessage(
         storeNode.store,
         failed,
         { nodeId: source?.id ?? this.id, nodeType: source?.type ?? "unknown", nodeName: source?.name ?? null, flowId: this.z },
         failed.error?.message ?? "no reason given (message reached the dead-letter node without msg.error)",
-      )
-        .then((id) => {
-          parked++;
-          setStatus({ fill: "yellow", shape: "dot", text: `${count(parked)} parked` });
-          msg.deadLetterId = id;
+      );
+      parked++;
+      setStatus({ fill: "yellow", shape: "dot", text: `${count(parked)} parked` });
+    };
+
+    this.on("input", (msg: NodeMessageInFlow, send: Send, done: Done) => {
+      // A batch (msg.batch) that failed as a whole, in a node that does not know batches: each
+      // scan is parked on its own with the batch's reason, and settles its own intake row.
+      const items = batchItems(msg);
+      const work = items
+        ? Promise.all(
+            items.map((item) => {
+              item.error ??= msg.error;
+              return park(item);
+            }),
+          )
+        : park(msg);
+      work.then(
+        () => {
+          if (items) (msg as { deadLetterIds?: unknown }).deadLetterIds = items.map((item) => item.deadLetterId);
           send(msg);
           done();
-        })
-        .catch((err: unknown) => done(new Error(`could not park dead letter: ${errorMessage(err)}`)));
+        },
+        (err: unknown) => done(new Error(`could not park dead letter: ${errorMessage(err)}`)),
+      );
     });
   }
   RED.nodes.registerType("lsync-dead-letter", LsyncDeadLetterNode);

@@ -3,7 +3,8 @@ import { DEFAULT_REDIS_URL, RedisDedupe, redisHost } from "../lib/dedupe/redis-d
 import { InputError } from "../lib/errors";
 import { recordDuplicate } from "../lib/events/record";
 import { intakeRefOf, settleFinished } from "../lib/intake/settlement";
-import { configValue, count, throttledStatus, type Done, type Node, type NodeAPI, type NodeDef, type NodeMessageInFlow, type Send } from "../lib/red";
+import { onMessageOrBatch } from "../lib/batch";
+import { configValue, count, throttledStatus, type Node, type NodeAPI, type NodeDef, type NodeMessageInFlow } from "../lib/red";
 import type { LsyncStore } from "../lib/store";
 import type { StoreNode } from "../lsync-store/lsync-store";
 
@@ -72,37 +73,37 @@ export default function register(RED: NodeAPI): void {
     let seen = 0;
     let duplicates = 0;
 
-    this.on("input", (msg: NodeMessageInFlow, send: Send, done: Done) => {
-      keyOf(msg)
-        .then(async (raw) => {
-          const key = normaliseKey(raw);
-          if (key === null) {
-            const where = def.keyType === "jsonata" ? `expression ${keyPath}` : `msg.${keyPath}`;
-            throw new InputError(`dedupe key ${where} is missing or not a non-empty string (got ${JSON.stringify(raw) ?? "undefined"})`, {
-              rule: "dedupeKey",
-            });
-          }
-          const intake = intakeRefOf(msg);
-          // A resumed intake item carries the same ref as its first run: it passes again.
-          const ref = intake ? `${intake.source}:${intake.id}${intake.part === undefined ? "" : `#${intake.part}`}` : msg._msgid;
-          const claim = await backend.claim(key, ttlMs, ref);
-          seen++;
-          if (claim.first) {
-            send([msg, null]);
-          } else {
-            duplicates++;
-            msg.duplicateOf = { key, firstSeenAt: new Date(claim.firstSeenAt).toISOString() };
-            // Logged for the duplicate event rate KPI (nodes/lib/events/kpis.ts).
-            recordDuplicate(msg.payload, key, this.id, typeof msg.correlationId === "string" ? msg.correlationId : null);
-            // The journey of a duplicate ends here, whatever is wired to the second output.
-            if (intake) await settleFinished(intake, "duplicate");
-            send([null, msg]);
-          }
-          const rate = seen ? ((duplicates / seen) * 100).toFixed(1) : "0.0";
-          setStatus({ fill: "green", shape: "dot", text: `${count(seen)} seen · ${count(duplicates)} duplicates (${rate}%)` });
-          done();
-        })
-        .catch((err: Error) => done(err));
+    // A batch (msg.batch, see nodes/lib/batch.ts) is claimed item by item in one store commit,
+    // and leaves as a batch of first sightings and a batch of duplicates.
+    onMessageOrBatch(this, 2, async (msg) => {
+      const raw = await keyOf(msg);
+      const key = normaliseKey(raw);
+      if (key === null) {
+        const where = def.keyType === "jsonata" ? `expression ${keyPath}` : `msg.${keyPath}`;
+        throw new InputError(`dedupe key ${where} is missing or not a non-empty string (got ${JSON.stringify(raw) ?? "undefined"})`, {
+          rule: "dedupeKey",
+        });
+      }
+      const intake = intakeRefOf(msg);
+      // A resumed intake item carries the same ref as its first run: it passes again.
+      const ref = intake ? `${intake.source}:${intake.id}${intake.part === undefined ? "" : `#${intake.part}`}` : msg._msgid;
+      const claim = await backend.claim(key, ttlMs, ref);
+      seen++;
+      let out: [NodeMessageInFlow | null, NodeMessageInFlow | null];
+      if (claim.first) {
+        out = [msg, null];
+      } else {
+        duplicates++;
+        msg.duplicateOf = { key, firstSeenAt: new Date(claim.firstSeenAt).toISOString() };
+        // Logged for the duplicate event rate KPI (nodes/lib/events/kpis.ts).
+        recordDuplicate(msg.payload, key, this.id, typeof msg.correlationId === "string" ? msg.correlationId : null);
+        // The journey of a duplicate ends here, whatever is wired to the second output.
+        if (intake) await settleFinished(intake, "duplicate");
+        out = [null, msg];
+      }
+      const rate = seen ? ((duplicates / seen) * 100).toFixed(1) : "0.0";
+      setStatus({ fill: "green", shape: "dot", text: `${count(seen)} seen · ${count(duplicates)} duplicates (${rate}%)` });
+      return out;
     });
     this.on("close", (_removed: boolean, done: () => void) => {
       Promise.resolve(backend.close()).then(

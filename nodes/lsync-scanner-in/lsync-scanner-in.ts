@@ -1,5 +1,6 @@
 import { DurableMqttIntake, type IntakeState } from "../lib/intake/mqtt-intake";
-import { configValue, count, throttledStatus, type Node, type NodeAPI, type NodeDef } from "../lib/red";
+import { BatchOutbound, batchSizeOf } from "../lib/batch";
+import { configValue, count, throttledStatus, type Node, type NodeAPI, type NodeDef, type NodeMessageInFlow } from "../lib/red";
 import type { BrokerNode } from "../lsync-broker/lsync-broker";
 import type { StoreNode } from "../lsync-store/lsync-store";
 
@@ -9,6 +10,8 @@ export interface ScannerInDef extends NodeDef {
   topic: string;
   sharedGroup: string;
   maxInFlight: number | string;
+  /** Scans per message: 1 (older flows: missing) sends each on its own; more makes batches (nodes/lib/batch.ts). */
+  batchSize?: number | string;
 }
 
 /** `$share/<group>/<filter>` spreads one subscription over several instances (MQTT v5). */
@@ -46,6 +49,8 @@ export default function register(RED: NodeAPI): void {
     }
     const setStatus = throttledStatus(this);
     const maxInFlight = Math.max(1, Number(def.maxInFlight) || 1000);
+    // The scans of one store commit leave together, up to the batch size per message.
+    const output = new BatchOutbound(batchSizeOf(def.batchSize), (msg) => this.send(msg), () => RED.util.generateId());
     const intake = new DurableMqttIntake({
       url: broker.url,
       client: broker.clientOptions(this.id),
@@ -54,16 +59,15 @@ export default function register(RED: NodeAPI): void {
       source: this.id,
       maxInFlight,
       keyOf: (topic, _payload, props) => inboxKey(topic, props),
-      emit: (item, resumed) => {
-        this.send({
+      emit: (item, resumed) =>
+        output.add({
           _msgid: RED.util.generateId(),
           topic: item.topic,
           payload: item.payload,
           mqtt: { userProperties: item.props ?? {} },
           receivedAt: new Date(item.receivedAt).toISOString(),
           intake: { source: this.id, id: item.id, resumed },
-        });
-      },
+        } as NodeMessageInFlow),
       onState: (state) => setStatus(statusOf(state)),
       onError: (err) => this.warn(`intake: ${err.message}`),
       // Until the first subscription a broker keeps nothing for us: say when scans are safe.
@@ -78,6 +82,8 @@ export default function register(RED: NodeAPI): void {
     RED.events.once("flows:started", begin);
     this.on("close", (_removed: boolean, done: () => void) => {
       RED.events.off("flows:started", begin);
+      // Scans not sent yet stay in the inbox, unsettled: the next start resumes them.
+      output.clear();
       intake.stop().then(done, done);
     });
   }

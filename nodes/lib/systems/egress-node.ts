@@ -7,7 +7,8 @@ import { parseBindings } from "../mapping/bindings";
 import { compileMapping } from "../mapping/mapper";
 import { findProfile, profileSchema, profileSource } from "../mapping/profiles";
 import { OutboxDispatcher, type DispatcherState } from "../outbox/dispatcher";
-import { count, throttledStatus, type Done, type Node, type NodeAPI, type NodeDef, type NodeMessageInFlow, type NodeStatus, type Send } from "../red";
+import { onMessageOrBatch } from "../batch";
+import { count, throttledStatus, type Node, type NodeAPI, type NodeDef, type NodeMessageInFlow, type NodeStatus } from "../red";
 import { backoffDelay, DEFAULT_BACKOFF } from "../retry";
 import type { LsyncStore, OutboxBatch } from "../store";
 import type { EndpointClient } from "../http/endpoint-client";
@@ -146,10 +147,11 @@ export function registerEgressNode(RED: NodeAPI, type: string, system: Operation
       const show = () => setStatus({ fill: stats.failed ? "yellow" : "green", shape: "dot", text: `${count(stats.asked)} asked · ${count(stats.answers)} answers${stats.failed ? ` · ${count(stats.failed)} failed` : ""}` });
       const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-      node.on("input", (msg: NodeMessageInFlow, send: Send, done: Done) => {
+      // A batch (msg.batch, see nodes/lib/batch.ts) asks item by item, side by side.
+      onMessageOrBatch(node, 2, async (msg) => {
         const intake = intakeRefOf(msg);
         const settle = def.settleIntake !== false && intake !== null;
-        (async () => {
+        try {
           const { body, key, correlationId } = await map(msg);
           let objects: CanonicalObject[] = [];
           if (body === undefined) {
@@ -172,18 +174,13 @@ export function registerEgressNode(RED: NodeAPI, type: string, system: Operation
             msg.egress = { ...(msg.egress as object | undefined), [system]: `answered: ${objects.length}` };
           }
           if (settle) await settleFinished(intake, "done");
-          return answerMessages(RED, topic, objects, { idempotencyKey: key, correlationId });
-        })()
-          .then((answered) => {
-            show();
-            send([msg, answered]);
-            done();
-          })
-          .catch((err: Error) => {
-            stats.failed++;
-            show();
-            done(err);
-          });
+          show();
+          return [msg, answerMessages(RED, topic, objects, { idempotencyKey: key, correlationId })];
+        } catch (err) {
+          stats.failed++;
+          show();
+          throw err;
+        }
       });
       node.on("close", () => {
         closed = true;
@@ -258,38 +255,34 @@ export function registerEgressNode(RED: NodeAPI, type: string, system: Operation
       });
       dispatcher.start();
 
-      node.on("input", (msg: NodeMessageInFlow, send: Send, done: Done) => {
+      // A batch (msg.batch, see nodes/lib/batch.ts) is queued item by item: the rows share one
+      // store commit, and the batch goes on as one message.
+      onMessageOrBatch(node, 1, async (msg) => {
         const intake = intakeRefOf(msg);
         const settle = def.settleIntake !== false && intake !== null;
-        (async () => {
-          const { body, key, correlationId } = await map(msg);
-          if (body === undefined) {
-            // Not this system's business (e.g. a weigh scan for the ERP): nothing to send.
-            if (settle) await settleFinished(intake, "done");
-            msg.egress = { ...(msg.egress as object | undefined), [system]: "not applicable" };
-            return;
-          }
-          const row = { target: node.id, idempotencyKey: key, correlationId, body };
-          if (settle && !isSplit(intake) && intakeStore(intake) === store) {
-            // The call and the end of the intake item in one transaction: a crash cannot split them.
-            await store.enqueueOutbox([row], [intake.id]);
-            notifySettled(intake);
-          } else {
-            // Parts of a split item settle it when the last one is through; until then a crash
-            // resumes the whole item and the outbox key keeps this call from being queued twice.
-            await store.enqueueOutbox([row]);
-            if (settle) await settleFinished(intake, "done");
-          }
-          recordCallQueued(call, msg.payload, key, correlationId);
-          queued++;
-          dispatcher.notifyEnqueued(1);
-          msg.egress = { ...(msg.egress as object | undefined), [system]: "queued" };
-        })()
-          .then(() => {
-            send(msg);
-            done();
-          })
-          .catch((err: Error) => done(err));
+        const { body, key, correlationId } = await map(msg);
+        if (body === undefined) {
+          // Not this system's business (e.g. a weigh scan for the ERP): nothing to send.
+          if (settle) await settleFinished(intake, "done");
+          msg.egress = { ...(msg.egress as object | undefined), [system]: "not applicable" };
+          return [msg];
+        }
+        const row = { target: node.id, idempotencyKey: key, correlationId, body };
+        if (settle && !isSplit(intake) && intakeStore(intake) === store) {
+          // The call and the end of the intake item in one transaction: a crash cannot split them.
+          await store.enqueueOutbox([row], [intake.id]);
+          notifySettled(intake);
+        } else {
+          // Parts of a split item settle it when the last one is through; until then a crash
+          // resumes the whole item and the outbox key keeps this call from being queued twice.
+          await store.enqueueOutbox([row]);
+          if (settle) await settleFinished(intake, "done");
+        }
+        recordCallQueued(call, msg.payload, key, correlationId);
+        queued++;
+        dispatcher.notifyEnqueued(1);
+        msg.egress = { ...(msg.egress as object | undefined), [system]: "queued" };
+        return [msg];
       });
 
       node.on("close", () => dispatcher.stop());

@@ -109,4 +109,22 @@ describe("lsync-canonical-map", () => {
       "each part knows it is one third of item 7",
     );
   });
+
+  it("maps a batch (msg.batch) item by item: one batch on, and a failing item alone to catch", async () => {
+    await helper.load([mapNode], flow());
+    const out = collect("out");
+    const caught = collect("caught");
+    const bad = scanEvent("pick", 2, { quantity: undefined });
+    getNode("map").receive({ _msgid: "batch-1", topic: "lsync/batch", batch: [scanEvent("pack", 1), bad, scanEvent("ship", 3)] });
+    await waitFor("batch and error", () => out.length === 1 && caught.length === 1);
+    const items = out[0]!.batch as Msg[];
+    assert.equal(out[0]!._msgid, "batch-1");
+    assert.deepEqual(items.map((m) => [m._msgid, m.idempotencyKey, (m.payload as { type: string }).type]), [
+      ["m-pack-1", "SCAN|DC1|RF-017|1", "PACK"],
+      ["m-ship-3", "SCAN|DC1|RF-017|3", "SHIP"],
+    ]);
+    assert.equal(caught[0]!._msgid, "m-pick-2", "catch gets the failing scan's own message");
+    assert.equal(caught[0]!.payload, bad.payload);
+    assert.match((caught[0]!.error as { message: string }).message, /InventoryMovement \/quantity: is required/);
+  });
 });

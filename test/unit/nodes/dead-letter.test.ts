@@ -94,4 +94,30 @@ describe("lsync-dead-letter", () => {
     assert.equal(parked[0]!.deadLetterId, 42);
     assert.deepEqual(await getNode<StoreNode>("store").store.listDeadLetters(), []);
   });
+
+  it("a batch that failed as a whole is parked scan by scan, each settling its own intake row", async () => {
+    await helper.load([storeNode, validateNode, deadLetterNode], flow());
+    const store = getNode<StoreNode>("store").store;
+    const released: number[] = [];
+    const unregister = registerIntake("scanner-x", store, (id) => released.push(id));
+    try {
+      const ids = await store.addToInbox([1, 2].map((i) => ({ source: "scanner-x", key: `k${i}`, topic: "t", payload: "{}" })));
+      const parked = collect("parked");
+      // As a Catch node delivers a batch a node without batch support failed on.
+      const error = { message: "function: cannot read properties of undefined", source: { id: "fn", type: "function", name: "route" } };
+      const items = ids.map((id, i) => ({ _msgid: `s${i}`, payload: { ...invalid, idempotencyKey: `K${i}` }, intake: { source: "scanner-x", id } }));
+      getNode("dl").receive({ _msgid: "batch-1", batch: items, error });
+      await waitFor("parked", () => parked.length === 1);
+      const letters = await store.listDeadLetters({ state: "parked" });
+      assert.deepEqual(letters.map((l) => [l.idempotencyKey, l.reason, l.nodeId]).sort(), [
+        ["K0", error.message, "fn"],
+        ["K1", error.message, "fn"],
+      ]);
+      assert.deepEqual((parked[0]!.deadLetterIds as number[]).sort(), letters.map((l) => l.id).sort());
+      assert.deepEqual(await store.pendingInbox("scanner-x", 10), []);
+      assert.deepEqual([...released].sort(), [...ids].sort());
+    } finally {
+      unregister();
+    }
+  });
 });

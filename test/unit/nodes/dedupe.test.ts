@@ -120,5 +120,21 @@ describe("lsync-dedupe", () => {
       unregister();
     }
   });
-});
 
+  it("a batch (msg.batch) leaves as a batch of first sightings and a batch of duplicates; a bad key goes to catch alone", async () => {
+    await helper.load([storeNode, dedupeNode], flow());
+    const first = collect("first");
+    const dup = collect("dup");
+    const caught = collect("caught");
+    getNode("dd").receive(msg("m0", "K0"));
+    await waitFor("first sighting", () => first.length === 1);
+    // K0 was seen before; K1 comes twice within the batch; one item has no key.
+    getNode("dd").receive({ _msgid: "b1", topic: "lsync/batch", batch: [msg("a", "K1"), msg("b", "K0"), msg("c", undefined), msg("d", "K1"), msg("e", "K2")] });
+    await waitFor("both outputs and the error", () => first.length === 2 && dup.length === 1 && caught.length === 1);
+    const ids = (m: Record<string, unknown>) => (m.batch as Array<{ _msgid: string }>).map((x) => x._msgid);
+    assert.deepEqual(ids(first[1]!), ["a", "e"]);
+    assert.deepEqual(ids(dup[0]!), ["b", "d"]);
+    assert.equal(caught[0]!._msgid, "c");
+    assert.match((caught[0]!.error as { message: string }).message, /dedupe key msg\.payload\.idempotencyKey is missing/);
+  });
+});

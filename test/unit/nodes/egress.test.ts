@@ -292,4 +292,41 @@ describe("lsync-erp", () => {
       unregister();
     }
   });
+
+  it("a batch (msg.batch) is queued item by item and goes on as one batch; a bad item is parked alone, the others settle", async () => {
+    await helper.load(NODES, flow(), credentials);
+    const store = getNode<StoreNode>("store").store;
+    const released: number[] = [];
+    const unregister = registerIntake("scanner-x", store, (id) => released.push(id));
+    try {
+      const ids = await store.addToInbox([1, 2, 3, 4].map((i) => ({ source: "scanner-x", key: `k${i}`, topic: "t", payload: "{}" })));
+      const out = collect("erpOut");
+      const parked = collect("parked");
+      const good = await canonical("pick", 70);
+      const items = [
+        { ...good, intake: { source: "scanner-x", id: ids[0] } },
+        { ...(await canonical("weight", 71)), intake: { source: "scanner-x", id: ids[1] } },
+        { ...good, _msgid: "nokey", payload: { ...(good.payload as object), idempotencyKey: "" }, intake: { source: "scanner-x", id: ids[2] } },
+        { ...(await canonical("pick", 73)), intake: { source: "scanner-x", id: ids[3] } },
+      ];
+      getNode("erp").receive({ _msgid: "batch-7", topic: "lsync/batch", batch: items });
+      await waitFor("batch on and one parked", () => out.length === 1 && parked.length === 1);
+      const passed = out[0]!.batch as Msg[];
+      assert.deepEqual(passed.map((m) => [m._msgid, m.egress]), [
+        ["c-pick-70", { ERP: "queued" }],
+        ["c-weight-71", { ERP: "not applicable" }],
+        ["c-pick-73", { ERP: "queued" }],
+      ]);
+      assert.equal(parked[0]!._msgid, "nokey");
+      // Every item's intake row is settled: three by the ERP node, the bad one by the dead-letter node.
+      await waitFor("all settled", async () => (await store.pendingInbox("scanner-x", 10)).length === 0);
+      assert.deepEqual([...released].sort(), [...ids].sort());
+      const delivered = () =>
+        systems.ok(SAP_PATH).flatMap((r) => ((r.body.to_MaterialDocumentItem as { results: Array<{ MaterialDocumentItemText: string }> }).results).map((i) => i.MaterialDocumentItemText));
+      await waitFor("the two picks delivered", () => delivered().length === 2);
+      assert.deepEqual(delivered(), ["SCAN|DC1|RF-017|70", "SCAN|DC1|RF-017|73"]);
+    } finally {
+      unregister();
+    }
+  });
 });

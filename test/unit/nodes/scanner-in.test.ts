@@ -16,14 +16,14 @@ let closeBroker: () => Promise<void>;
 /** Topic filters the intake's client has subscribed to (from the broker's own events). */
 const subscriptions: string[] = [];
 
-function flow(dbPath: string): FlowNodeDef[] {
+function flow(dbPath: string, scanner: Record<string, unknown> = {}): FlowNodeDef[] {
   // The recorder comes first so it exists before the intake resumes anything.
   return [
     { id: "tab", type: "tab", label: "t" },
     { id: "rec", type: "test-recorder", z: "tab" },
     { id: "store", type: "lsync-store", kind: "sqlite", path: dbPath, durability: "process" },
     { id: "broker", type: "lsync-broker", url: mqttUrl, clientIdPrefix: "test", protocolVersion: "4" },
-    { id: "scan", type: "lsync-scanner-in", z: "tab", broker: "broker", store: "store", topic: "wms/+/scanner/+/+", sharedGroup: "", maxInFlight: 10, wires: [["rec"]] },
+    { id: "scan", type: "lsync-scanner-in", z: "tab", broker: "broker", store: "store", topic: "wms/+/scanner/+/+", sharedGroup: "", maxInFlight: 10, wires: [["rec"]], ...scanner },
   ];
 }
 const NODES = [recorderModule, storeNode, brokerNode, scannerInNode];
@@ -99,5 +99,35 @@ describe("lsync-scanner-in", () => {
     assert.deepEqual(resumed[0]!.intake, { source: "scan", id: shipId, resumed: true });
     assert.equal(resumed[0]!.topic, "wms/DC1/scanner/RF-017/ship");
     assert.equal(resumed[0]!.payload, ship!.payload);
+  });
+
+  it("with a batch size, the scans of one commit leave together in msg.batch, each a whole scan message", async () => {
+    const dbPath = join(dir.path, "scanner-batch.db");
+    const subscribedBefore = subscriptions.length;
+    await helper.load(NODES, flow(dbPath, { batchSize: 4 }));
+    const out = () => recorded.get("rec") ?? [];
+    const store = getNode<StoreNode>("store").store;
+    await waitFor("intake subscribed", () => subscriptions.length > subscribedBefore);
+    // Published without waiting for each PUBACK, so they arrive together and share commits.
+    const scans = [1, 2, 3, 4, 5, 6, 7].map((seq) => scanEvent("pack", seq));
+    const client = await mqtt.connectAsync(mqttUrl, { protocolVersion: 4, clientId: `pub-batch-${Date.now()}` });
+    try {
+      await Promise.all(scans.map((m) => client.publishAsync(m.topic as string, m.payload as string, { qos: 1 })));
+    } finally {
+      await client.endAsync();
+    }
+    const items = () => out().flatMap((m) => (m.batch as Msg[] | undefined) ?? []);
+    await waitFor("seven scans", () => items().length === 7);
+    assert.ok(out().every((m) => Array.isArray(m.batch) && m.payload === undefined), "only batch messages");
+    assert.ok(out().every((m) => (m.batch as Msg[]).length <= 4), "none above the batch size");
+    assert.ok(out().some((m) => (m.batch as Msg[]).length > 1), `scans of one commit share a message (${out().map((m) => (m.batch as Msg[]).length)})`);
+    assert.deepEqual(items().map((m) => m.payload), scans.map((m) => m.payload), "every scan once, in arrival order");
+    for (const m of items()) {
+      assert.equal(m.topic, "wms/DC1/scanner/RF-017/pack");
+      assert.equal(typeof m._msgid, "string");
+      assert.equal((m.intake as IntakeRef).source, "scan");
+    }
+    const ids = items().map((m) => (m.intake as IntakeRef).id);
+    assert.deepEqual((await store.pendingInbox("scan", 100)).map((i) => i.id), ids, "each element is its own pending inbox row");
   });
 });
