@@ -169,9 +169,8 @@ export class PollingIntake {
   /** True when the item's site is one the intake is limited to (or it is limited to none). */
   private ofWantedSite(item: unknown): boolean {
     const { sites, definition } = this.options;
-    if (!sites || sites.size === 0 || !definition.siteOf) return true;
-    const site = definition.siteOf(item);
-    return site !== undefined && sites.has(site);
+    if (!definition.siteOf) return true;
+    return siteWanted(sites, definition.siteOf(item));
   }
 
   private release(id: number): void {
@@ -196,4 +195,10 @@ export class PollingIntake {
     this.state.health = "stopped";
     await this.polling?.catch(() => undefined);
   }
+}
+
+/** The site rule of a polling intake: no sites listed takes every site; otherwise only the listed ones. */
+export function siteWanted(sites: ReadonlySet<string> | undefined, site: string | undefined): boolean {
+  if (!sites || sites.size === 0) return true;
+  return site !== undefined && sites.has(site);
 }
