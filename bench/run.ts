@@ -16,6 +16,7 @@
  *   BENCH_ONLY            comma list of parts to run: A,C,P,dedupe,stores,mapping (default all); or as
  *                         arguments: `npm run bench -- mapping` (mapping alone needs no broker, no dist/)
  *   BENCH_MAPPING_MS      time per engine and mapping profile in the mapping row (default 400)
+ *   BENCH_STORE_MS        time per store operation in the store rows (default 2000)
  *   BENCH_BROKER=aedes    use the aedes fallback even when Mosquitto is installed
  *   BENCH_CPU_PROF=1      afterwards, run P once more with --cpu-prof and print its top self-time functions
  *   LSYNC_TEST_PG_URL     PostgreSQL for the store benchmark (default postgres://postgres@127.0.0.1:5432/test)
@@ -45,6 +46,7 @@ const ONLY = new Set(
 );
 const PG_URL = process.env.LSYNC_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const CPU_PROF = process.env.BENCH_CPU_PROF === "1";
+const STORE_MS = Math.max(50, Number(process.env.BENCH_STORE_MS ?? 2000) || 2000);
 const BURST_SEED = 1;
 const PACED_SEED = 2;
 
@@ -660,7 +662,7 @@ async function main(): Promise<void> {
     const dedupe = await part("dedupe window memory", ONLY.has("dedupe"), dedupeMemory);
     const stores: StoreResult[] = [];
     if (ONLY.has("stores")) {
-      const s = await part("store throughput", true, async () => [await sqliteThroughput(2000), await postgresThroughput(2000, PG_URL)]);
+      const s = await part("store throughput", true, async () => [await sqliteThroughput(STORE_MS), await postgresThroughput(STORE_MS, PG_URL)]);
       if (Array.isArray(s)) stores.push(...s);
     }
     report(broker, a, c, p, dedupe && "keys" in dedupe ? dedupe : undefined, stores, (Date.now() - started) / 1000);
