@@ -218,8 +218,10 @@ export function stateCounts(entries: EventLogEntry[]): StateCounts {
     const at = m?.at ?? e.at;
     if (!seen || at > seen.at || (at === seen.at && e.id > seen.id)) latestOrder.set(key, { state: order.status ?? "UNKNOWN", at, id: e.id });
   }
-  // Shipments: the latest milestone of each shipment thread, with the system that reported it.
-  const shipments = subjectsOf(objects)
+  // Shipments: the latest milestone of each shipment thread, with the system that reported it, or
+  // the system the product told (invoice-ready posted: FINANCE BILLABLE), as the drift rules see it.
+  const told = entries.filter((e) => e.kind === "call" && milestoneOf(e) !== null);
+  const shipments = subjectsOf([...objects, ...told])
     .filter((s) => s.kind === "shipment")
     .map((s) => s.milestones[s.milestones.length - 1]!)
     .map((m) => [m.system, m.state]);

@@ -8,7 +8,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { KPI_CATALOGUE, dashboardMessages, kpiFigures, kpiRows, stateCounts, windowHours } from "../../../nodes/lib/events/dashboard";
 import type { Kpis } from "../../../nodes/lib/events/kpis";
-import { canonicalEntry } from "../../../nodes/lib/events/record";
+import { callQueuedEntry, canonicalEntry } from "../../../nodes/lib/events/record";
 import type { EventLogEntry, NewEventLogEntry } from "../../../nodes/lib/store";
 
 const stat = (count: number, median: number, p90: number, mean: number) => ({ count, median, p90, mean });
@@ -123,6 +123,14 @@ describe("state counts", () => {
   log(inv("INV-2", "DISPUTED", T + 22 * H));
   log(inv("INV-3", "VOID", T + 22 * H));
 
+  // BOL-1's order is made invoice-ready after delivery: the product tells finance (a queued call that
+  // names the state it puts finance in), which is that shipment's latest milestone now.
+  entries.push({
+    ...callQueuedEntry({ system: "finance", operation: "Post invoice-ready", nodeId: "fin", lifecycleState: "BILLABLE" }, { correlationId: "C1", shipmentRefs: [{ type: "BOL", value: "BOL-1" }] }, "INVREADY|ORD-1", "C1", T + 23 * H),
+    id: ++id,
+    durationMs: null,
+  } as EventLogEntry);
+
   const counts = stateCounts(entries);
 
   it("orders by their latest status, rejected orders left out", () => {
@@ -138,9 +146,10 @@ describe("state counts", () => {
   });
 
   it("shipments by their latest milestone and the system that reported it", () => {
-    // BOL-1's thread ends with finance invoicing (T+22h), BOL-2's with the WMS pick.
+    // BOL-1's thread ends with finance told it is billable (T+23h, after the invoice at T+22h),
+    // BOL-2's with the WMS pick.
     assert.deepEqual(counts.shipments, [
-      { system: "FINANCE", state: "INVOICED", shipments: 1 },
+      { system: "FINANCE", state: "BILLABLE", shipments: 1 },
       { system: "WMS", state: "PICKED", shipments: 1 },
     ]);
   });
