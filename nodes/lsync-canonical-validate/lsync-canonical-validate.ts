@@ -1,7 +1,8 @@
 import { canonicalValidator, describeErrors, parseSchemaRef } from "../lib/canonical/validator";
 import { InputError } from "../lib/errors";
 import { recordCanonical } from "../lib/events/record";
-import { count, throttledStatus, type Done, type Node, type NodeAPI, type NodeDef, type NodeMessageInFlow, type Send } from "../lib/red";
+import { onMessageOrBatch } from "../lib/batch";
+import { count, throttledStatus, type Node, type NodeAPI, type NodeDef } from "../lib/red";
 
 export interface CanonicalValidateDef extends NodeDef {
   /** "" = the schema the message names; else e.g. "inventory-movement/1" (v2 is then refused). */
@@ -26,26 +27,21 @@ export default function register(RED: NodeAPI): void {
     let valid = 0;
     let invalid = 0;
 
-    this.on("input", (msg: NodeMessageInFlow, send: Send, done: Done) => {
+    // A batch (msg.batch, see nodes/lib/batch.ts) is checked item by item, and sent on as one per output.
+    onMessageOrBatch(this, def.invalidOutput ? 2 : 1, async (msg) => {
       const value = RED.util.getMessageProperty(msg, property) as unknown;
       const verdict = validator.validate(value, expected ?? undefined);
       if (verdict.ok) valid++;
       else invalid++;
       recordCanonical([value], this.id, verdict.ok ? "valid" : "invalid");
       setStatus({ fill: invalid ? "yellow" : "green", shape: "dot", text: `${count(valid)} valid · ${count(invalid)} invalid` });
-      if (verdict.ok) {
-        send(def.invalidOutput ? [msg, null] : msg);
-        return done();
-      }
+      if (verdict.ok) return [msg, null];
       const name = expected ? validator.title(expected) : "canonical object";
       const message = describeErrors(name, verdict.errors);
-      if (def.invalidOutput) {
-        msg.validationErrors = verdict.errors;
-        msg.error = { message };
-        send([null, msg]);
-        return done();
-      }
-      done(new InputError(message, { rule: "schema", errors: verdict.errors }));
+      if (!def.invalidOutput) throw new InputError(message, { rule: "schema", errors: verdict.errors });
+      msg.validationErrors = verdict.errors;
+      msg.error = { message };
+      return [null, msg];
     });
   }
   RED.nodes.registerType("lsync-canonical-validate", LsyncCanonicalValidateNode);

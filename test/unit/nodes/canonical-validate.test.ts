@@ -88,4 +88,36 @@ describe("lsync-canonical-validate", () => {
     await waitFor("both", () => ok.length === 1 && bad.length === 1);
     assert.match((bad[0]!.validationErrors as FieldError[])[0]!.message, /names no known schema/);
   });
+
+  it("checks a batch (msg.batch) item by item: valid ones on as a batch, an invalid one to catch or to the second output alone", async () => {
+    const batch = () => ({
+      _msgid: "b1",
+      topic: "lsync/batch",
+      batch: [
+        { _msgid: "a", payload: movement() },
+        { _msgid: "bad", payload: movement({ handlingUnit: undefined }) },
+        { _msgid: "c", payload: movement({ idempotencyKey: "SCAN|DC1|RF-017|3" }) },
+      ],
+    });
+    const ids = (m: Record<string, unknown>) => (m.batch as Array<{ _msgid: string }>).map((x) => x._msgid);
+
+    await helper.load([validateNode], flow({}, 1));
+    let ok = collect("ok");
+    const caught = collect("caught");
+    getNode("val").receive(batch());
+    await waitFor("batch on and one caught", () => ok.length === 1 && caught.length === 1);
+    assert.deepEqual(ids(ok[0]!), ["a", "c"]);
+    assert.equal(caught[0]!._msgid, "bad");
+    assert.match((caught[0]!.error as { message: string }).message, /InventoryMovement/);
+    await helper.unload();
+
+    await helper.load([validateNode], flow({}, 2));
+    ok = collect("ok");
+    const bad = collect("bad");
+    getNode("val").receive(batch());
+    await waitFor("both outputs", () => ok.length === 1 && bad.length === 1);
+    assert.deepEqual(ids(ok[0]!), ["a", "c"]);
+    assert.deepEqual(ids(bad[0]!), ["bad"]);
+    assert.ok(Array.isArray((bad[0]!.batch as Array<{ validationErrors: unknown }>)[0]!.validationErrors));
+  });
 });
