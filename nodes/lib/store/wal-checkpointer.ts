@@ -46,6 +46,9 @@ export interface CheckpointStats {
   truncations: number;
 }
 
+/** How long stop() waits for the thread to finish its checkpoint and close its connection. */
+const STOP_WAIT_MS = 10_000;
+
 /** Plain JavaScript beside this file, in the source tree and (copied by the build) in dist. */
 const WORKER_FILE = join(__dirname, "wal-checkpoint-worker.js");
 
@@ -95,7 +98,11 @@ export class WalCheckpointer {
     return { ...this.counts };
   }
 
-  /** Stops the thread after its current checkpoint; its connection is closed when this resolves. */
+  /**
+   * Stops the thread after its current checkpoint; its connection is closed when this resolves. A
+   * checkpoint waits at most its busy timeout (5 s) for the writer, so a thread still there after
+   * STOP_WAIT_MS is stuck, and is terminated (SQLite recovers an interrupted checkpoint).
+   */
   async stop(): Promise<void> {
     const worker = this.worker;
     this.stopping = true;
@@ -104,7 +111,11 @@ export class WalCheckpointer {
     await new Promise<void>((resolve) => {
       // Held by the stop now: unreferenced, the process could end before the thread says it has.
       worker.ref();
-      worker.once("exit", () => resolve());
+      const stuck = setTimeout(() => void worker.terminate(), STOP_WAIT_MS);
+      worker.once("exit", () => {
+        clearTimeout(stuck);
+        resolve();
+      });
       worker.postMessage("stop");
     });
   }
