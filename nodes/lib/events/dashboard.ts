@@ -220,8 +220,8 @@ export function stateCounts(entries: EventLogEntry[]): StateCounts {
   }
   // Shipments: the latest milestone of each shipment thread, with the system that reported it, or
   // the system the product told (invoice-ready posted: FINANCE BILLABLE), as the drift rules see it.
-  const told = entries.filter((e) => e.kind === "call" && milestoneOf(e) !== null);
-  const shipments = subjectsOf([...objects, ...told])
+  // The lifecycle index keeps only the calls that tell a state.
+  const shipments = subjectsOf([...objects, ...entries.filter((e) => e.kind === "call")])
     .filter((s) => s.kind === "shipment")
     .map((s) => s.milestones[s.milestones.length - 1]!)
     .map((m) => [m.system, m.state]);

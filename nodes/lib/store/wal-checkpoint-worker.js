@@ -49,7 +49,7 @@ function checkpoint() {
       db.pragma("wal_checkpoint(TRUNCATE)");
       truncated = true;
     }
-    report({ type: "checkpointed", frames: passive?.log ?? 0, copied: passive?.checkpointed ?? 0, truncated });
+    report({ type: "checkpointed", truncated });
   } catch (err) {
     report({ type: "error", message: describe(err) });
   }
@@ -62,4 +62,3 @@ parentPort?.on("message", (message) => {
   db.close();
   parentPort?.close();
 });
-report({ type: "ready" });

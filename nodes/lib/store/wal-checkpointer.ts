@@ -23,8 +23,7 @@ export interface CheckpointWorkerData {
 }
 
 export type CheckpointWorkerReport =
-  | { type: "ready" }
-  | { type: "checkpointed"; frames: number; copied: number; truncated: boolean }
+  | { type: "checkpointed"; truncated: boolean }
   | { type: "error"; message: string }
   | { type: "failed"; message: string };
 
